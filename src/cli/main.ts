@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * `gim`: the command-line entry point. The only place (with src/cli/commands/*) that writes to
+ * stdout/stderr or sets the exit code; the library reports through callbacks and errors.
+ */
+import { GimError } from '../errors.js';
+
+export interface CommandModule {
+  /** One line for `gim --help`. */
+  readonly summary: string;
+  /** Runs the command with its own arguments; returns the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  train: async () => (await import('./commands/train.js')).command,
+  info: async () => (await import('./commands/info.js')).command,
+  data: async () => (await import('./commands/data.js')).command,
+  eval: async () => (await import('./commands/eval.js')).command,
+  experiment: async () => (await import('./commands/experiment.js')).command,
+  demo: async () => (await import('./commands/demo.js')).command,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write('usage: gim <command> [options]\n\ncommands:\n');
+    for (const [cmd, load] of Object.entries(COMMANDS)) {
+      let summary = '';
+      try {
+        summary = (await load()).summary;
+      } catch {
+        summary = '(not available in this build)';
+      }
+      process.stdout.write(`  ${cmd.padEnd(12)}${summary}\n`);
+    }
+    process.stdout.write('\nRun `gim <command> --help` for the options of one command.\n');
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`gim: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof GimError) {
+      process.stderr.write(`gim: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`gim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
