@@ -1,7 +1,48 @@
 /**
- * Training kernels the wasm backend lacks or runs slowly. Filled in by the wasm-kernels work;
- * until then this registers nothing.
+ * Training kernels the wasm backend lacks or runs slowly, registered over tfjs-backend-wasm's own.
+ * Call once after `import '@tensorflow/tfjs-backend-wasm'` (select.ts does); later calls do nothing.
+ *
+ * - Conv2DBackpropFilter: missing upstream; a dilated conv on XNNPACK (see conv-filter-grad.ts).
+ * - Conv2DBackpropInput: upstream is naive C; XNNPACK conv or matmul + col2im.
+ * - BatchMatMul: upstream uses XNNPACK only untransposed with batch 1; here always.
+ * - UnsortedSegmentSum: missing upstream; the gradient of gather.
  */
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
+import { BackendError } from '../../errors.js';
+import { conv2dBackpropFilterKernel } from './conv-filter-grad.js';
+import { conv2dBackpropInputKernel } from './conv-input-grad.js';
+import { batchMatMulKernel, setStockBatchMatMul } from './matmul.js';
+import { unsortedSegmentSumKernel } from './segment-sum.js';
+
+const KERNELS: readonly [string, KernelFunc][] = [
+  ['BatchMatMul', batchMatMulKernel as unknown as KernelFunc],
+  ['Conv2DBackpropFilter', conv2dBackpropFilterKernel as unknown as KernelFunc],
+  ['Conv2DBackpropInput', conv2dBackpropInputKernel as unknown as KernelFunc],
+  ['UnsortedSegmentSum', unsortedSegmentSumKernel as unknown as KernelFunc],
+];
+
+let registered: string[] | null = null;
+
+/** Registers our kernels for backend 'wasm' and returns their names. */
 export function registerWasmTrainingKernels(): string[] {
-  return [];
+  if (registered) return [...registered];
+  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!stockMatMul) {
+    throw new BackendError(
+      'wasm training kernels: no stock wasm BatchMatMul kernel found; import @tensorflow/tfjs-backend-wasm first',
+    );
+  }
+  // Our BatchMatMul still calls the stock one for the plain case (it caches packed weights).
+  setStockBatchMatMul(stockMatMul.kernelFunc);
+  for (const [kernelName, kernelFunc] of KERNELS) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (existing) tf.unregisterKernel(kernelName, 'wasm');
+    const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc };
+    // A replaced kernel's setup (its C bindings) must still run: our code may call into it.
+    if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
+    tf.registerKernel(config);
+  }
+  registered = KERNELS.map(([name]) => name);
+  return [...registered];
 }

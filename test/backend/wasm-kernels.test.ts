@@ -1,0 +1,222 @@
+/**
+ * Our wasm training kernels against the cpu backend (the reference): forward values and gradients
+ * through tf.conv2d, tf.matMul and tf.gather, on shapes that cover the audio and vision encoders.
+ * Each case also checks that no tensor and no backend buffer is left behind on wasm.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/backend/tf.js';
+import type { Tensor } from '../../src/backend/tf.js';
+import { initBackend } from '../../src/backend/select.js';
+import { registerWasmTrainingKernels } from '../../src/backend/wasm-kernels/index.js';
+import { Rng } from '../../src/backend/random.js';
+import { relativeError } from '../helpers/assert-close.js';
+
+const TOLERANCE = 1e-4;
+
+type Arrays = Float32Array[];
+
+function randomArray(rng: Rng, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.uniformRange(-1, 1);
+  return out;
+}
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Runs `compute` on cpu and on wasm (or `reference` on cpu, when given); compares each output;
+ * checks that wasm leaks neither tensors nor backend buffers (our kernels' intermediates).
+ */
+async function compareBackends(label: string, compute: () => Tensor[], reference = compute): Promise<void> {
+  await initBackend('cpu');
+  const expected = runAndRead(reference);
+  await initBackend('wasm');
+  const backend = tf.engine().backend;
+  const tensorsBefore = tf.memory().numTensors;
+  const buffersBefore = backend.numDataIds();
+  const actual = runAndRead(compute);
+  assert.equal(tf.memory().numTensors, tensorsBefore, `${label}: leaked tensors`);
+  assert.equal(backend.numDataIds(), buffersBefore, `${label}: leaked wasm buffers`);
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const err = relativeError(actual[i]!, expected[i]!);
+    assert.ok(err < TOLERANCE, `${label}: output ${i} relative error ${err.toExponential(2)} ≥ ${TOLERANCE}`);
+    // Guards against comparing two all-zero results (a test that could not fail).
+    assert.ok(expected[i]!.some((v) => v !== 0), `${label}: output ${i} is all zeros`);
+  }
+}
+
+function runAndRead(compute: () => Tensor[]): Arrays {
+  const outs = tf.tidy(compute);
+  const arrays = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outs);
+  return arrays;
+}
+
+interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid' | number[][];
+}
+
+const hPad = (p: number, q = p): number[][] => [[0, 0], [0, 0], [p, q], [0, 0]];
+const hwPad = (p: number): number[][] => [[0, 0], [p, p], [p, p], [0, 0]];
+
+const CONV_CASES: ConvCase[] = [
+  { name: 'audio k10 s5 p2, Cin 1', x: [2, 1, 64, 1], filter: [1, 10, 1, 8], strides: [1, 5], pad: hPad(2) },
+  { name: 'audio k8 s4 p2, Cin 6', x: [2, 1, 40, 6], filter: [1, 8, 6, 8], strides: [1, 4], pad: hPad(2) },
+  { name: 'audio k4 s2 p2', x: [2, 1, 21, 5], filter: [1, 4, 5, 6], strides: [1, 2], pad: hPad(2) },
+  { name: 'audio k4 s2 p1', x: [3, 1, 20, 4], filter: [1, 4, 4, 5], strides: [1, 2], pad: hPad(1) },
+  { name: 'vision 3x3 s1 p1', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: hwPad(1) },
+  { name: 'vision 3x3 s2 p1', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: hwPad(1) },
+  { name: 'vision 3x3 s2 same', x: [2, 7, 8, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: 'same' },
+  { name: '3x3 s2 valid (unreached last col)', x: [2, 9, 10, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: 'valid' },
+  { name: 'vision 1x1 s1', x: [2, 6, 6, 8], filter: [1, 1, 8, 5], strides: [1, 1], pad: 'valid' },
+  { name: 'vision 1x1 s2', x: [2, 8, 8, 4], filter: [1, 1, 4, 6], strides: [2, 2], pad: 'valid' },
+  { name: 'vision 5x5 s1 p2', x: [1, 9, 9, 2], filter: [5, 5, 2, 3], strides: [1, 1], pad: hwPad(2) },
+  { name: 'asymmetric pad 1/2, s3', x: [2, 1, 23, 3], filter: [1, 5, 3, 4], strides: [1, 3], pad: hPad(1, 2) },
+];
+
+describe('wasm training kernels', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('registers the four kernels for the wasm backend, once', () => {
+    const names = registerWasmTrainingKernels();
+    assert.deepEqual(names.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum']);
+    for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
+    assert.deepEqual(registerWasmTrainingKernels().sort(), names);
+  });
+
+  for (const c of CONV_CASES) {
+    it(`conv2d forward and gradients match cpu: ${c.name}`, async () => {
+      const rng = new Rng(11);
+      const xv = randomArray(rng, size(c.x));
+      const fv = randomArray(rng, size(c.filter));
+      // The weighting makes every output element's gradient different (a plain sum would not).
+      const yShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad as 'same').shape);
+      const rv = randomArray(rng, size(yShape));
+      await compareBackends(c.name, () => {
+        const x = tf.tensor4d(xv, c.x);
+        const f = tf.tensor4d(fv, c.filter);
+        const r = tf.tensor(rv, yShape);
+        const y = tf.conv2d(x, f, c.strides, c.pad as 'same');
+        const [dx, df] = tf.grads((a: Tensor, b: Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same'), r)),
+        )([x, f]);
+        return [y, dx!, df!];
+      });
+    });
+  }
+
+  it('conv2d backprop kernels accept NCHW', async () => {
+    const rng = new Rng(5);
+    const x = randomArray(rng, 2 * 3 * 1 * 17);
+    const dy = randomArray(rng, 2 * 4 * 1 * 8);
+    const w = randomArray(rng, 1 * 4 * 3 * 4);
+    const attrs = { strides: [1, 2], pad: [[0, 0], [0, 0], [0, 0], [1, 1]], dataFormat: 'NCHW' };
+    await compareBackends('NCHW', () => {
+      const xt = tf.tensor4d(x, [2, 3, 1, 17]);
+      const dyt = tf.tensor4d(dy, [2, 4, 1, 8]);
+      const wt = tf.tensor4d(w, [1, 4, 3, 4]);
+      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: [1, 4, 3, 4] });
+      const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: [2, 3, 1, 17] });
+      return [dW as Tensor, dX as Tensor];
+    });
+  });
+
+  const MATMUL_GRAD_CASES: [number[], number[]][] = [
+    [[5, 7], [7, 6]],
+    [[3, 5, 7], [3, 7, 6]],
+    [[4, 32, 16], [4, 16, 10]], // InfoNCE-like: steps × positions × channels
+    [[2, 3, 4, 9], [2, 3, 9, 2]],
+  ];
+  for (const [aShape, bShape] of MATMUL_GRAD_CASES) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const label = `matMul ${JSON.stringify(aShape)}x${JSON.stringify(bShape)} tA=${tA} tB=${tB}`;
+      it(`${label}: forward and gradients match cpu`, async () => {
+        const rng = new Rng(3);
+        const swapLast = (s: number[]): number[] => [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!];
+        const aS = tA ? swapLast(aShape) : aShape;
+        const bS = tB ? swapLast(bShape) : bShape;
+        const av = randomArray(rng, size(aS));
+        const bv = randomArray(rng, size(bS));
+        const rv = randomArray(rng, size([...aShape.slice(0, -1), bShape[bShape.length - 1]!]));
+        await compareBackends(label, () => {
+          const a = tf.tensor(av, aS);
+          const b = tf.tensor(bv, bS);
+          const r = tf.tensor(rv, [...aShape.slice(0, -1), bShape[bShape.length - 1]!]);
+          const y = tf.matMul(a, b, tA, tB);
+          const [da, db] = tf.grads((p: Tensor, q: Tensor) => tf.sum(tf.mul(tf.matMul(p, q, tA, tB), r)))([a, b]);
+          return [y, da!, db!];
+        });
+      });
+    }
+  }
+
+  const BROADCAST_CASES: [number[], number[], boolean, boolean][] = [
+    [[3, 5, 7], [7, 6], false, false],
+    [[3, 7, 5], [6, 7], true, true],
+    [[5, 7], [3, 7, 6], false, false],
+    [[5, 7], [3, 6, 7], false, true],
+    [[2, 1, 5, 7], [1, 3, 7, 6], false, false],
+    [[2, 1, 7, 5], [3, 7, 6], true, false],
+    [[3, 5, 7], [1, 7, 6], false, false],
+  ];
+  for (const [aS, bS, tA, tB] of BROADCAST_CASES) {
+    it(`batched matMul broadcasts like cpu: ${JSON.stringify(aS)}x${JSON.stringify(bS)} tA=${tA} tB=${tB}`, async () => {
+      const rng = new Rng(9);
+      const av = randomArray(rng, size(aS));
+      const bv = randomArray(rng, size(bS));
+      const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(aS.slice(0, -2), bS.slice(0, -2));
+      await compareBackends(
+        'broadcast matMul',
+        () => [tf.matMul(tf.tensor(av, aS), tf.tensor(bv, bS), tA, tB)],
+        // cpu's BatchMatMul mis-sizes its output when both operands broadcast; tile them first.
+        () => [
+          tf.matMul(
+            tf.broadcastTo(tf.tensor(av, aS), [...outBatch, ...aS.slice(-2)]),
+            tf.broadcastTo(tf.tensor(bv, bS), [...outBatch, ...bS.slice(-2)]),
+            tA,
+            tB,
+          ),
+        ],
+      );
+    });
+  }
+
+  it('gather gradient (UnsortedSegmentSum) matches cpu, with repeated and unused ids', async () => {
+    const rng = new Rng(21);
+    const params = randomArray(rng, 10 * 6);
+    const ids = [3, 3, 0, 9, 3, 5, 0, 1];
+    const rv = randomArray(rng, 2 * 4 * 6);
+    await compareBackends('gather grad', () => {
+      const p = tf.tensor2d(params, [10, 6]);
+      const idx = tf.tensor2d(ids, [2, 4], 'int32');
+      const r = tf.tensor3d(rv, [2, 4, 6]);
+      const [dp] = tf.grads((q: Tensor) => tf.sum(tf.mul(tf.gather(q, idx), r)))([p]);
+      // Gather along axis 1 too: its gradient transposes around the segment sum.
+      const [dp1] = tf.grads((q: Tensor) => tf.sum(tf.square(tf.gather(q, tf.tensor1d([5, 5, 2], 'int32'), 1))))([p]);
+      return [dp!, dp1!];
+    });
+  });
+
+  it('unsortedSegmentSum drops out-of-range ids and sums int32', async () => {
+    await initBackend('wasm');
+    const out = tf.tidy(() => {
+      const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2], 'int32');
+      const ids = tf.tensor1d([1, -1, 1, 7], 'int32');
+      return tf.unsortedSegmentSum(x, ids, 3);
+    });
+    assert.equal(out.dtype, 'int32');
+    assert.deepEqual(out.shape, [3, 2]);
+    assert.deepEqual(Array.from(out.dataSync()), [0, 0, 6, 8, 0, 0]);
+    out.dispose();
+  });
+});
