@@ -108,15 +108,33 @@ describe('makeImageBatch', () => {
   const cfg: ImagePipelineConfig = { ...STL10_GRAY_PIPELINE, crop: 8, pad: 2, ...unit(1) };
 
   it('applies pad, random crop and flip exactly as the drawn parameters say', () => {
-    const batch = makeImageBatch(set, [3, 0, 5, 5], cfg, new Rng(9), true);
-    assert.deepEqual([batch.batchSize, batch.size, batch.channels], [4, 8, 1]);
-    assert.deepEqual(Array.from(batch.labels), [0, 0, 2, 2]);
+    const indices = Array.from({ length: 60 }, (_, k) => (k * 5) % count);
+    const batch = makeImageBatch(set, indices, cfg, new Rng(9), true);
+    assert.deepEqual([batch.batchSize, batch.size, batch.channels], [60, 8, 1]);
+    assert.deepEqual(Array.from(batch.labels.subarray(0, 4)), [0, 2, 1, 0]);
     const replay = new Rng(9);
-    [3, 0, 5, 5].forEach((i, b) => {
+    const drawn: CropParams[] = [];
+    indices.forEach((i, b) => {
       const p = drawCropParams(cfg, 12, 12, replay, true);
+      drawn.push(p);
       const want = oracle(set.readImage(i), 12, 12, 2, 8, p).map((v) => Math.fround(v / 255));
       assert.deepEqual(Array.from(batch.images.subarray(b * 64, (b + 1) * 64)), want, `image ${b} (${JSON.stringify(p)})`);
     });
+    // The draws must reach both padded borders and both flip states, or the oracle proves little.
+    for (const edge of [0, 8]) {
+      assert.ok(drawn.some((p) => p.top === edge), `top ${edge} drawn`);
+      assert.ok(drawn.some((p) => p.left === edge), `left ${edge} drawn`);
+    }
+    assert.ok(drawn.some((p) => p.flip) && drawn.some((p) => !p.flip));
+  });
+
+  it('pads with zero pixels (normalised as value 0)', () => {
+    // Eval, 12x12 padded by 2 and centre-cropped to 16: a 2-pixel frame of padding all round.
+    const batch = makeImageBatch(set, [1], { ...cfg, crop: 16 }, new Rng(0), false);
+    const px = (y: number, x: number): number => Math.round(batch.images[y * 16 + x]! * 255);
+    assert.deepEqual([px(0, 0), px(1, 7), px(15, 15), px(7, 14)], [0, 0, 0, 0]);
+    assert.equal(px(2, 2), set.readImage(1)[0]);
+    assert.equal(px(13, 13), set.readImage(1)[143]);
   });
 
   it('is deterministic for a seed and changes with it', () => {
