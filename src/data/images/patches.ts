@@ -47,8 +47,8 @@ export function cutPatches(
       for (let c = 0; c < g; c++) {
         for (let y = 0; y < patchSize; y++) {
           const s = b * imageLen + ((r * stride + y) * size + c * stride) * channels;
-          out.set(images.subarray(s, s + rowLen), o);
-          o += rowLen;
+          // A plain loop: rows are short (8-48 floats), where subarray()+set() costs more than the copy.
+          for (let j = 0; j < rowLen; j++) out[o++] = images[s + j]!;
         }
       }
     }
