@@ -1,0 +1,174 @@
+/**
+ * Training of audio GIM: model + one Adam per module + seeded randomness + a batch source,
+ * with checkpoints that resume exactly (same losses as an uninterrupted run with the same seed).
+ */
+import { tf } from '../backend/tf.js';
+import { Rng } from '../backend/random.js';
+import { Adam } from '../nn/adam.js';
+import { CheckpointError } from '../errors.js';
+import { AudioGimModel } from './audio-model.js';
+import { resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
+import { trainStackStep, type ModuleStepStats } from './train-step.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { AudioBatchSource } from './audio-batches.js';
+
+export interface StepRecord {
+  readonly step: number;
+  /** Wall-clock seconds of this step (data + forward + backward + update). */
+  readonly seconds: number;
+  /** Per-module loss and accuracy (null for a module that did not train this step). */
+  readonly modules: readonly (ModuleStepStats | null)[];
+  readonly memory: { readonly tensorBytes: number; readonly tensors: number; readonly rssBytes: number };
+}
+
+export interface TrainCallbacks {
+  onStep?(record: StepRecord): void;
+  /** Checked before each step; return true to stop cleanly (e.g. after Ctrl-C). */
+  shouldStop?(): boolean;
+  /** Called after a periodic checkpoint was written. */
+  onCheckpoint?(path: string, step: number): void;
+}
+
+interface AudioCheckpointMeta {
+  readonly kind: 'audio-gim';
+  readonly config: AudioGimConfig;
+  readonly step: number;
+  readonly rng: number[];
+  readonly optimizerSteps: number[];
+  readonly data: unknown;
+}
+
+/** Config fields that may differ when resuming (they do not change the model or the data). */
+const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery']);
+
+export class AudioTrainer {
+  readonly model: AudioGimModel;
+  readonly optimizers: Adam[];
+  private stepCount = 0;
+
+  private constructor(
+    readonly config: AudioGimConfig,
+    readonly source: AudioBatchSource,
+    readonly rng: Rng,
+  ) {
+    // Weights come from their own stream so that the data/negatives stream does not depend on model size.
+    const initRng = new Rng(config.train.seed);
+    this.model = new AudioGimModel(config.encoder, config.loss, initRng);
+    this.optimizers = this.model.modules.map((m) => new Adam(m.namedParameters(), config.train.learningRate));
+  }
+
+  static create(config: AudioGimConfig, source: AudioBatchSource): AudioTrainer {
+    return new AudioTrainer(config, source, new Rng(config.train.seed + 1));
+  }
+
+  /** Rebuild a trainer from `dir`; `config` must equal the checkpoint's except for RESUMABLE_FIELDS. */
+  static async resume(dir: string, config: AudioGimConfig, source: AudioBatchSource): Promise<AudioTrainer> {
+    const ckpt = loadCheckpoint<AudioCheckpointMeta>(dir);
+    if (ckpt.meta.kind !== 'audio-gim') throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "audio-gim"`);
+    assertSameConfig(dir, ckpt.meta.config, config);
+    const trainer = new AudioTrainer(config, source, new Rng(0));
+    trainer.rng.setState(ckpt.meta.rng);
+    trainer.stepCount = ckpt.meta.step;
+    trainer.model.modules.forEach((module, m) => {
+      const moments = new Map<string, readonly [Float32Array, Float32Array]>();
+      for (const [name, v] of module.namedParameters()) {
+        const key = `module${m + 1}.${name}`;
+        const w = ckpt.tensors.get(key);
+        if (!w || w.values.length !== v.size) {
+          throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+        }
+        v.assign(tf.tensor(w.values, v.shape));
+        moments.set(name, [ckpt.tensors.get(`${key}#adam.m`)!.values, ckpt.tensors.get(`${key}#adam.v`)!.values]);
+      }
+      trainer.optimizers[m]!.setState({ step: ckpt.meta.optimizerSteps[m]!, moments });
+    });
+    await source.setState(ckpt.meta.data);
+    return trainer;
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One simultaneous step over all modules. */
+  async trainStep(): Promise<StepRecord> {
+    const start = performance.now();
+    const { config } = this;
+    const audio = await this.source.next();
+    const x = tf.tensor3d(audio, [config.train.batchSize, config.data.windowSamples, 1]); // [B, T, 1]
+    const modules = trainStackStep(this.model.modules, this.optimizers, x, this.rng);
+    x.dispose();
+    this.stepCount += 1;
+    const mem = tf.memory();
+    return {
+      step: this.stepCount,
+      seconds: (performance.now() - start) / 1000,
+      modules,
+      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss },
+    };
+  }
+
+  /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
+  async run(dir: string | null, callbacks: TrainCallbacks = {}): Promise<StepRecord[]> {
+    const records: StepRecord[] = [];
+    const { steps, checkpointEvery } = this.config.train;
+    while (this.stepCount < steps && !callbacks.shouldStop?.()) {
+      const record = await this.trainStep();
+      records.push(record);
+      callbacks.onStep?.(record);
+      if (dir && checkpointEvery > 0 && this.stepCount % checkpointEvery === 0 && this.stepCount < steps) {
+        callbacks.onCheckpoint?.(this.save(dir), this.stepCount);
+      }
+    }
+    if (dir) this.save(dir);
+    return records;
+  }
+
+  save(dir: string): string {
+    const tensors = new Map<string, { shape: readonly number[]; values: Float32Array }>();
+    this.model.modules.forEach((module, m) => {
+      const state = this.optimizers[m]!.getState();
+      for (const [name, v] of module.namedParameters()) {
+        const key = `module${m + 1}.${name}`;
+        const [mom1, mom2] = state.moments.get(name)!;
+        tensors.set(key, { shape: v.shape, values: v.dataSync() as Float32Array });
+        tensors.set(`${key}#adam.m`, { shape: v.shape, values: mom1 });
+        tensors.set(`${key}#adam.v`, { shape: v.shape, values: mom2 });
+      }
+    });
+    const meta: AudioCheckpointMeta = {
+      kind: 'audio-gim',
+      config: this.config,
+      step: this.stepCount,
+      rng: this.rng.getState(),
+      optimizerSteps: this.optimizers.map((o) => o.step),
+      data: this.source.getState(),
+    };
+    return saveCheckpoint(dir, { meta, tensors });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    for (const o of this.optimizers) o.dispose();
+  }
+}
+
+/** Read only the resolved config stored in a checkpoint (for `--resume` and `gim eval`). */
+export function readCheckpointConfig(dir: string): AudioGimConfig {
+  const meta = loadCheckpoint<AudioCheckpointMeta>(dir).meta;
+  if (meta.kind !== 'audio-gim') throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "audio-gim"`);
+  return resolveAudioConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
+}
+
+function assertSameConfig(dir: string, saved: unknown, requested: unknown, path = ''): void {
+  if (RESUMABLE_FIELDS.has(path)) return;
+  if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
+    for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
+      assertSameConfig(dir, (saved as Record<string, unknown>)[key], (requested as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    }
+    return;
+  }
+  if (JSON.stringify(saved) !== JSON.stringify(requested)) {
+    throw new CheckpointError(dir, `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`);
+  }
+}
