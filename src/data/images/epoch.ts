@@ -6,7 +6,12 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../backend/random.js';
 import type { ImageSet } from './image-set.js';
-import { makeImageBatch, validatePipeline, type ImageBatch, type ImagePipelineConfig } from './pipeline.js';
+import {
+  makeImageBatch,
+  validatePipeline,
+  type ImageBatch,
+  type ImagePipelineConfig,
+} from './pipeline.js';
 
 export interface ImageEpochOptions {
   /** Training transform (random crop + flip) if true, else the centre crop. */

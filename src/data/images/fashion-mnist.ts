@@ -65,7 +65,10 @@ export function hasFashionMnist(dir: string = FASHION_MNIST_DIR): boolean {
 }
 
 /** Opens one Fashion-MNIST split (decoded into memory: 47 MB for train, 8 MB for test). */
-export function openFashionMnist(split: 'train' | 'test', dir: string = FASHION_MNIST_DIR): ImageSet {
+export function openFashionMnist(
+  split: 'train' | 'test',
+  dir: string = FASHION_MNIST_DIR,
+): ImageSet {
   const files = fashionMnistFiles(split, dir);
   const set = openIdx(files.images, files.labels, `fashion-mnist/${split}`);
   if (set.classes > FASHION_MNIST_CLASS_NAMES.length) {

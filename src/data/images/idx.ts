@@ -28,10 +28,14 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     try {
       buf = gunzipSync(buf);
     } catch (e) {
-      throw new DataError(file, `starts like gzip (1f 8b) but does not decompress: ${(e as Error).message}`);
+      throw new DataError(
+        file,
+        `starts like gzip (1f 8b) but does not decompress: ${(e as Error).message}`,
+      );
     }
   }
-  if (buf.length < 4) throw new DataError(file, `${buf.length} bytes is too short for an IDX header`);
+  if (buf.length < 4)
+    throw new DataError(file, `${buf.length} bytes is too short for an IDX header`);
   const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new DataError(
@@ -40,13 +44,19 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     );
   }
   if (buf[2] !== IDX_UINT8) {
-    throw new DataError(file, `IDX data type ${hex(buf[2]!)} is not supported, expected 0x08 (uint8)`);
+    throw new DataError(
+      file,
+      `IDX data type ${hex(buf[2]!)} is not supported, expected 0x08 (uint8)`,
+    );
   }
   const ndim = buf[3]!;
   if (ndim < 1) throw new DataError(file, 'IDX header declares 0 dimensions');
   const headerBytes = 4 + 4 * ndim;
   if (buf.length < headerBytes) {
-    throw new DataError(file, `${buf.length} bytes is too short for an IDX header with ${ndim} dimensions`);
+    throw new DataError(
+      file,
+      `${buf.length} bytes is too short for an IDX header with ${ndim} dimensions`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
@@ -82,7 +92,9 @@ export function readIdx(path: string): IdxArray {
 export function encodeIdx(dims: readonly number[], data: Uint8Array, gzip = false): Uint8Array {
   const total = dims.reduce((a, b) => a * b, 1);
   if (dims.length < 1 || dims.length > 255 || total !== data.length) {
-    throw new RangeError(`encodeIdx: dims ${dims.join('x')} hold ${total} values, data has ${data.length}`);
+    throw new RangeError(
+      `encodeIdx: dims ${dims.join('x')} hold ${total} values, data has ${data.length}`,
+    );
   }
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(out.buffer);
@@ -110,10 +122,16 @@ export function openIdx(imagesPath: string, labelsPath?: string, name?: string):
   if (labelsPath !== undefined) {
     const raw = readIdx(labelsPath);
     if (raw.dims.length !== 1) {
-      throw new DataError(labelsPath, `IDX labels must have 1 dim [N], found ${raw.dims.join('x')}`);
+      throw new DataError(
+        labelsPath,
+        `IDX labels must have 1 dim [N], found ${raw.dims.join('x')}`,
+      );
     }
     if (raw.dims[0] !== count) {
-      throw new DataError(labelsPath, `has ${raw.dims[0]} labels, expected ${count} (one per image in ${imagesPath})`);
+      throw new DataError(
+        labelsPath,
+        `has ${raw.dims[0]} labels, expected ${count} (one per image in ${imagesPath})`,
+      );
     }
     labels = Int32Array.from(raw.data);
   }

@@ -42,7 +42,9 @@ export function outputBuffer(set: ImageSet, out: Uint8Array | undefined): Uint8A
   const n = imageBytes(set);
   if (out === undefined) return new Uint8Array(n);
   if (out.length !== n) {
-    throw new ShapeError(`${set.name}: readImage output buffer has ${out.length} bytes, expected ${n}`);
+    throw new ShapeError(
+      `${set.name}: readImage output buffer has ${out.length} bytes, expected ${n}`,
+    );
   }
   return out;
 }

@@ -9,7 +9,9 @@ import { ShapeError } from '../../errors.js';
 /** Patches per side: (size - patchSize) / stride + 1 (7 for 64/16/8 and for 32/8/4). */
 export function patchGridSize(size: number, patchSize: number, stride: number): number {
   if (!Number.isInteger(size) || !Number.isInteger(patchSize) || !Number.isInteger(stride)) {
-    throw new ShapeError(`patch grid: size ${size}, patch ${patchSize}, stride ${stride} must be integers`);
+    throw new ShapeError(
+      `patch grid: size ${size}, patch ${patchSize}, stride ${stride} must be integers`,
+    );
   }
   if (patchSize < 1 || stride < 1 || patchSize > size || (size - patchSize) % stride !== 0) {
     throw new ShapeError(

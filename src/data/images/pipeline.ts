@@ -93,7 +93,8 @@ export function validatePipeline(
   set: Pick<ImageSet, 'height' | 'width' | 'channels' | 'name'>,
 ): void {
   const posInt = (path: string, v: number, min: number): void => {
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(path, `an integer >= ${min}`, v, SOURCE);
+    if (!Number.isInteger(v) || v < min)
+      throw new ConfigError(path, `an integer >= ${min}`, v, SOURCE);
   };
   posInt('crop', cfg.crop, 1);
   posInt('pad', cfg.pad, 0);
@@ -109,13 +110,23 @@ export function validatePipeline(
     );
   }
   if (cfg.grayscale && set.channels !== 1 && set.channels !== 3) {
-    throw new ConfigError('grayscale', `false for a ${set.channels}-channel set (${set.name})`, true, SOURCE);
+    throw new ConfigError(
+      'grayscale',
+      `false for a ${set.channels}-channel set (${set.name})`,
+      true,
+      SOURCE,
+    );
   }
   const c = outputChannels(cfg, set.channels);
   for (const key of ['mean', 'std'] as const) {
     const v = cfg[key];
     if (v.length !== c || v.some((x) => !Number.isFinite(x) || (key === 'std' && x <= 0))) {
-      throw new ConfigError(key, `${c} finite number(s)${key === 'std' ? ' > 0' : ''}, one per output channel`, v, SOURCE);
+      throw new ConfigError(
+        key,
+        `${c} finite number(s)${key === 'std' ? ' > 0' : ''}, one per output channel`,
+        v,
+        SOURCE,
+      );
     }
   }
 }

@@ -91,7 +91,10 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
       const buf = outputBuffer(set, out);
       const got = readSync(fd, raw, 0, STL10_IMAGE_BYTES, i * STL10_IMAGE_BYTES);
       if (got !== STL10_IMAGE_BYTES) {
-        throw new DataError(xPath, `short read of image ${i}: ${got} of ${STL10_IMAGE_BYTES} bytes`);
+        throw new DataError(
+          xPath,
+          `short read of image ${i}: ${got} of ${STL10_IMAGE_BYTES} bytes`,
+        );
       }
       // Column-major planes -> HWC: source (k, c, r) -> destination (r, c, k).
       for (let k = 0; k < 3; k++) {
@@ -141,7 +144,10 @@ export function readStl10Folds(root: string, trainCount = 5000): Int32Array[] {
     for (const w of words) {
       const v = Number(w);
       if (!Number.isInteger(v) || v < 0 || v >= trainCount) {
-        throw new DataError(path, `fold ${f} holds "${w}", expected integers in [0, ${trainCount})`);
+        throw new DataError(
+          path,
+          `fold ${f} holds "${w}", expected integers in [0, ${trainCount})`,
+        );
       }
     }
     return Int32Array.from(words, Number);

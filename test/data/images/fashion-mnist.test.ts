@@ -4,16 +4,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../../../src/errors.js';
-import { FASHION_MNIST_DIR, hasFashionMnist, openFashionMnist } from '../../../src/data/images/fashion-mnist.js';
+import {
+  FASHION_MNIST_DIR,
+  hasFashionMnist,
+  openFashionMnist,
+} from '../../../src/data/images/fashion-mnist.js';
 
 const installed = hasFashionMnist();
-const skip = installed ? false : `Fashion-MNIST not installed in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`;
+const skip = installed
+  ? false
+  : `Fashion-MNIST not installed in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`;
 
 describe('openFashionMnist', () => {
   it('loads 60000 train / 10000 test 28x28 grey images in 10 balanced classes', { skip }, () => {
-    for (const [split, count] of [['train', 60000], ['test', 10000]] as const) {
+    for (const [split, count] of [
+      ['train', 60000],
+      ['test', 10000],
+    ] as const) {
       const set = openFashionMnist(split);
-      assert.deepEqual([set.count, set.height, set.width, set.channels, set.classes], [count, 28, 28, 1, 10]);
+      assert.deepEqual(
+        [set.count, set.height, set.width, set.channels, set.classes],
+        [count, 28, 28, 1, 10],
+      );
       assert.equal(set.name, `fashion-mnist/${split}`);
       const perClass = new Array<number>(10).fill(0);
       for (let i = 0; i < set.count; i++) perClass[set.label(i)]!++;
@@ -33,7 +45,9 @@ describe('openFashionMnist', () => {
       assert.throws(
         () => openFashionMnist('test', empty),
         (e: unknown) =>
-          e instanceof DataError && /t10k-images-idx3-ubyte\.gz/.test(e.message) && /dataset-fashion-mnist/.test(e.message),
+          e instanceof DataError &&
+          /t10k-images-idx3-ubyte\.gz/.test(e.message) &&
+          /dataset-fashion-mnist/.test(e.message),
       );
     } finally {
       rmSync(empty, { recursive: true, force: true });

@@ -21,7 +21,10 @@ describe('IDX', () => {
 
   it('writes the documented header: 00 00 08 ndim, big-endian sizes', () => {
     const bytes = encodeIdx([5, 3, 4], sampleImages());
-    assert.deepEqual(Array.from(bytes.subarray(0, 16)), [0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 4]);
+    assert.deepEqual(
+      Array.from(bytes.subarray(0, 16)),
+      [0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 4],
+    );
     assert.equal(bytes.length, 16 + 60);
   });
 
@@ -34,7 +37,10 @@ describe('IDX', () => {
       writeFileSync(lblPath, encodeIdx([5], new Uint8Array([3, 0, 2, 2, 1]), gzip));
       if (gzip) assert.deepEqual(Array.from(readIdx(imgPath).dims), [5, 3, 4]);
       const set = openIdx(imgPath, lblPath);
-      assert.deepEqual([set.count, set.height, set.width, set.channels, set.classes], [5, 3, 4, 1, 4]);
+      assert.deepEqual(
+        [set.count, set.height, set.width, set.channels, set.classes],
+        [5, 3, 4, 1, 4],
+      );
       assert.deepEqual(
         [0, 1, 2, 3, 4].map((i) => set.label(i)),
         [3, 0, 2, 2, 1],
@@ -56,12 +62,28 @@ describe('IDX', () => {
   describe('rejects malformed input with DataError', () => {
     const good = encodeIdx([2, 2, 2], new Uint8Array(8));
     const cases: Array<[string, Uint8Array, RegExp]> = [
-      ['bad magic', Uint8Array.from([1, 0, ...good.subarray(2)]), /bad IDX magic: expected bytes 00 00 .* found 0x01 0x00/],
-      ['non-uint8 type', Uint8Array.from([0, 0, 0x0d, ...good.subarray(3)]), /data type 0x0d is not supported/],
-      ['truncated data', good.subarray(0, good.length - 1), /size 23 bytes does not match the header: 16 header bytes \+ 2x2x2 = 8/],
+      [
+        'bad magic',
+        Uint8Array.from([1, 0, ...good.subarray(2)]),
+        /bad IDX magic: expected bytes 00 00 .* found 0x01 0x00/,
+      ],
+      [
+        'non-uint8 type',
+        Uint8Array.from([0, 0, 0x0d, ...good.subarray(3)]),
+        /data type 0x0d is not supported/,
+      ],
+      [
+        'truncated data',
+        good.subarray(0, good.length - 1),
+        /size 23 bytes does not match the header: 16 header bytes \+ 2x2x2 = 8/,
+      ],
       ['extra bytes', Uint8Array.from([...good, 0]), /size 25 bytes does not match/],
       ['short header', good.subarray(0, 10), /too short for an IDX header with 3 dimensions/],
-      ['broken gzip', gzipSync(good).subarray(0, 12), /starts like gzip \(1f 8b\) but does not decompress/],
+      [
+        'broken gzip',
+        gzipSync(good).subarray(0, 12),
+        /starts like gzip \(1f 8b\) but does not decompress/,
+      ],
     ];
     for (const [name, bytes, pattern] of cases) {
       it(name, () => {
@@ -84,7 +106,10 @@ describe('IDX', () => {
       const p = join(dir, 'rank.idx');
       writeFileSync(p, encodeIdx([8], new Uint8Array(8)));
       assert.throws(() => openIdx(p), /must have 3 dims \[N,H,W\] or 4 dims/);
-      assert.throws(() => openIdx(join(dir, 'nope.idx')), (e: unknown) => e instanceof DataError && /not found/.test(e.message));
+      assert.throws(
+        () => openIdx(join(dir, 'nope.idx')),
+        (e: unknown) => e instanceof DataError && /not found/.test(e.message),
+      );
     });
   });
 });

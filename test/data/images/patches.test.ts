@@ -47,6 +47,9 @@ describe('cutPatches', () => {
   });
 
   it('rejects a buffer that does not match [B, S, S, C]', () => {
-    assert.throws(() => cutPatches(new Float32Array(10), 1, 4, 1, 2, 2), /expected \[1, 4, 4, 1\] = 16/);
+    assert.throws(
+      () => cutPatches(new Float32Array(10), 1, 4, 1, 2, 2),
+      /expected \[1, 4, 4, 1\] = 16/,
+    );
   });
 });

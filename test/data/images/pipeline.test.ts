@@ -28,7 +28,14 @@ const unit = (c: number): Pick<ImagePipelineConfig, 'mean' | 'std'> => ({
 });
 
 /** The plain-loop oracle: pixel (y, x) of a transformed 1-channel image, 0 from the padding. */
-function oracle(src: Uint8Array, h: number, w: number, pad: number, crop: number, p: CropParams): number[] {
+function oracle(
+  src: Uint8Array,
+  h: number,
+  w: number,
+  pad: number,
+  crop: number,
+  p: CropParams,
+): number[] {
   const out: number[] = [];
   for (let y = 0; y < crop; y++) {
     for (let x = 0; x < crop; x++) {
@@ -60,10 +67,14 @@ describe('lumaPil', () => {
 describe('normalisationTable', () => {
   it('gives (v/255 - mean) / std per channel', () => {
     const [t] = normalisationTable(STL10_GRAY_PIPELINE);
-    assertAllClose([t![0]!, t![255]!, t![105]!], [-0.412 / 0.257, 0.588 / 0.257, (105 / 255 - 0.412) / 0.257], {
-      rtol: 1e-6,
-      atol: 1e-6,
-    });
+    assertAllClose(
+      [t![0]!, t![255]!, t![105]!],
+      [-0.412 / 0.257, 0.588 / 0.257, (105 / 255 - 0.412) / 0.257],
+      {
+        rtol: 1e-6,
+        atol: 1e-6,
+      },
+    );
     const colour = normalisationTable(STL10_COLOR_PIPELINE);
     assert.equal(colour.length, 3);
     assertAllClose([colour[2]![0]!], [-0.3663 / 0.2687], { rtol: 1e-6, atol: 0 });
@@ -71,11 +82,16 @@ describe('normalisationTable', () => {
 });
 
 describe('drawCropParams', () => {
-  const cfg = (crop: number, pad = 0): ImagePipelineConfig => ({ ...STL10_GRAY_PIPELINE, crop, pad });
+  const cfg = (crop: number, pad = 0): ImagePipelineConfig => ({
+    ...STL10_GRAY_PIPELINE,
+    crop,
+    pad,
+  });
   it('centre-crops as torchvision: round((H - crop) / 2), halves to even, and draws nothing', () => {
     const rng = new Rng(1);
     const state = rng.getState();
-    const centre = (h: number, c: ImagePipelineConfig): number => drawCropParams(c, h, h, rng, false).top;
+    const centre = (h: number, c: ImagePipelineConfig): number =>
+      drawCropParams(c, h, h, rng, false).top;
     assert.equal(centre(96, cfg(64)), 16);
     assert.equal(centre(28, cfg(32, 2)), 0);
     assert.equal(centre(28, cfg(28, 2)), 2);
@@ -95,7 +111,10 @@ describe('drawCropParams', () => {
       assert.ok(p.left >= 0 && p.left <= 8);
       if (p.flip) flips++;
     }
-    assert.deepEqual([...tops].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      [...tops].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
     assert.ok(flips > 150 && flips < 250, `flips ${flips}/400`);
   });
 });
@@ -103,8 +122,18 @@ describe('drawCropParams', () => {
 describe('makeImageBatch', () => {
   // 12x12 grey images whose pixels are all distinct and non-zero (0 marks padding).
   const count = 6;
-  const pixels = Uint8Array.from({ length: count * 144 }, (_, i) => 1 + (i % 144) + (Math.floor(i / 144) * 17) % 100);
-  const set = memoryImageSet({ name: 'grid', height: 12, width: 12, channels: 1, pixels, labels: Int32Array.from([0, 1, 2, 0, 1, 2]) });
+  const pixels = Uint8Array.from(
+    { length: count * 144 },
+    (_, i) => 1 + (i % 144) + ((Math.floor(i / 144) * 17) % 100),
+  );
+  const set = memoryImageSet({
+    name: 'grid',
+    height: 12,
+    width: 12,
+    channels: 1,
+    pixels,
+    labels: Int32Array.from([0, 1, 2, 0, 1, 2]),
+  });
   const cfg: ImagePipelineConfig = { ...STL10_GRAY_PIPELINE, crop: 8, pad: 2, ...unit(1) };
 
   it('applies pad, random crop and flip exactly as the drawn parameters say', () => {
@@ -118,12 +147,22 @@ describe('makeImageBatch', () => {
       const p = drawCropParams(cfg, 12, 12, replay, true);
       drawn.push(p);
       const want = oracle(set.readImage(i), 12, 12, 2, 8, p).map((v) => Math.fround(v / 255));
-      assert.deepEqual(Array.from(batch.images.subarray(b * 64, (b + 1) * 64)), want, `image ${b} (${JSON.stringify(p)})`);
+      assert.deepEqual(
+        Array.from(batch.images.subarray(b * 64, (b + 1) * 64)),
+        want,
+        `image ${b} (${JSON.stringify(p)})`,
+      );
     });
     // The draws must reach both padded borders and both flip states, or the oracle proves little.
     for (const edge of [0, 8]) {
-      assert.ok(drawn.some((p) => p.top === edge), `top ${edge} drawn`);
-      assert.ok(drawn.some((p) => p.left === edge), `left ${edge} drawn`);
+      assert.ok(
+        drawn.some((p) => p.top === edge),
+        `top ${edge} drawn`,
+      );
+      assert.ok(
+        drawn.some((p) => p.left === edge),
+        `left ${edge} drawn`,
+      );
     }
     assert.ok(drawn.some((p) => p.flip) && drawn.some((p) => !p.flip));
   });
@@ -149,19 +188,50 @@ describe('makeImageBatch', () => {
     const src = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90]); // 3x3
     const one: ImagePipelineConfig = { ...cfg, crop: 2, pad: 0 };
     const out = new Float32Array(4);
-    transformImage(src, 3, 3, 1, one, { top: 1, left: 1, flip: true }, normalisationTable(one), out, 0);
-    assert.deepEqual(Array.from(out, (v) => Math.round(v * 255)), [60, 50, 90, 80]);
+    transformImage(
+      src,
+      3,
+      3,
+      1,
+      one,
+      { top: 1, left: 1, flip: true },
+      normalisationTable(one),
+      out,
+      0,
+    );
+    assert.deepEqual(
+      Array.from(out, (v) => Math.round(v * 255)),
+      [60, 50, 90, 80],
+    );
   });
 
   it('converts RGB to grey with PIL luma before normalising', () => {
-    const rgb = memoryImageSet({ name: 'rgb', height: 1, width: 2, channels: 3, pixels: Uint8Array.from([0, 255, 0, 100, 150, 200]) });
+    const rgb = memoryImageSet({
+      name: 'rgb',
+      height: 1,
+      width: 2,
+      channels: 3,
+      pixels: Uint8Array.from([0, 255, 0, 100, 150, 200]),
+    });
     const grey: ImagePipelineConfig = { ...STL10_GRAY_PIPELINE, crop: 1, pad: 0 };
     const batch = makeImageBatch(rgb, [0], { ...grey, crop: 1 }, new Rng(0), false); // centre of 1x2 is column round(0.5)=0
     assert.equal(batch.channels, 1);
-    assert.equal(batch.images[0], Math.fround(Math.fround(Math.fround(150 / 255) - Math.fround(0.412)) / Math.fround(0.257)));
-    const colour = makeImageBatch(rgb, [0], { ...STL10_COLOR_PIPELINE, crop: 1 }, new Rng(0), false);
+    assert.equal(
+      batch.images[0],
+      Math.fround(Math.fround(Math.fround(150 / 255) - Math.fround(0.412)) / Math.fround(0.257)),
+    );
+    const colour = makeImageBatch(
+      rgb,
+      [0],
+      { ...STL10_COLOR_PIPELINE, crop: 1 },
+      new Rng(0),
+      false,
+    );
     assert.equal(colour.channels, 3);
-    assertAllClose(colour.images, [-0.4313 / 0.2683, (1 - 0.4156) / 0.261, -0.3663 / 0.2687], { rtol: 1e-6, atol: 1e-6 });
+    assertAllClose(colour.images, [-0.4313 / 0.2683, (1 - 0.4156) / 0.261, -0.3663 / 0.2687], {
+      rtol: 1e-6,
+      atol: 1e-6,
+    });
   });
 
   it('rejects configs that do not fit the set, naming the field', () => {
@@ -189,7 +259,10 @@ describe('makeImageBatch on STL-10 files (grey, centre crop)', () => {
   it('gives the luma of the centre 64x64 window, normalised with 0.4120 / 0.2570', () => {
     const set = openStl10(root, 'train');
     const batch = makeImageBatch(set, [0, 1, 2], STL10_GRAY_PIPELINE, new Rng(0), false);
-    assert.deepEqual([batch.batchSize, batch.size, batch.channels, batch.images.length], [3, 64, 1, 3 * 64 * 64]);
+    assert.deepEqual(
+      [batch.batchSize, batch.size, batch.channels, batch.images.length],
+      [3, 64, 1, 3 * 64 * 64],
+    );
     const [table] = normalisationTable(STL10_GRAY_PIPELINE);
     for (let b = 0; b < 3; b++) {
       const src = fixtureImage(b, fixtureClass(b));
@@ -200,7 +273,11 @@ describe('makeImageBatch on STL-10 files (grey, centre crop)', () => {
           want.push(table![lumaPil(src[s]!, src[s + 1]!, src[s + 2]!)]!);
         }
       }
-      assert.deepEqual(Array.from(batch.images.subarray(b * 4096, (b + 1) * 4096)), want, `image ${b}`);
+      assert.deepEqual(
+        Array.from(batch.images.subarray(b * 4096, (b + 1) * 4096)),
+        want,
+        `image ${b}`,
+      );
     }
     // Spot value: image 1 (class 1) has its gradient in green; at crop (0, 10) the column is 26,
     // so green = 52 and luma = (52*38470 + 32768) >> 16 = 31.

@@ -27,7 +27,8 @@ export function encodeStl10Image(hwc: Uint8Array): Uint8Array {
   const out = new Uint8Array(SIZE * SIZE * 3);
   for (let k = 0; k < 3; k++) {
     for (let c = 0; c < SIZE; c++) {
-      for (let r = 0; r < SIZE; r++) out[k * SIZE * SIZE + c * SIZE + r] = hwc[(r * SIZE + c) * 3 + k]!;
+      for (let r = 0; r < SIZE; r++)
+        out[k * SIZE * SIZE + c * SIZE + r] = hwc[(r * SIZE + c) * 3 + k]!;
     }
   }
   return out;

@@ -1,13 +1,31 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../../../src/errors.js';
 import { openStl10, readStl10Folds, STL10_IMAGE_BYTES } from '../../../src/data/images/stl10.js';
-import { encodeStl10Image, fixtureClass, fixtureImage, MARKER, SIZE, writeStl10Fixture } from './stl10-fixture.js';
+import {
+  encodeStl10Image,
+  fixtureClass,
+  fixtureImage,
+  MARKER,
+  SIZE,
+  writeStl10Fixture,
+} from './stl10-fixture.js';
 
-const at = (img: Uint8Array, r: number, c: number, k: number): number => img[(r * SIZE + c) * 3 + k]!;
+const at = (img: Uint8Array, r: number, c: number, k: number): number =>
+  img[(r * SIZE + c) * 3 + k]!;
 
 describe('openStl10', () => {
   let root: string;
@@ -33,7 +51,11 @@ describe('openStl10', () => {
       const img = set.readImage(i);
       const k = fixtureClass(i);
       assert.equal(at(img, MARKER.row, MARKER.col, 0), 255, `image ${i}: marker at (5,60)`);
-      assert.equal(at(img, MARKER.col, MARKER.row, 0), k % 3 === 0 ? 2 * MARKER.row : 0, `image ${i}: (60,5)`);
+      assert.equal(
+        at(img, MARKER.col, MARKER.row, 0),
+        k % 3 === 0 ? 2 * MARKER.row : 0,
+        `image ${i}: (60,5)`,
+      );
       assert.equal(at(img, 10, 40, k % 3), 80, `image ${i}: gradient 2*col in channel ${k % 3}`);
       assert.equal(at(img, 10, 40, (k + 1) % 3), 0);
       assert.equal(at(img, 0, 0, (k + 1) % 3), i, 'index pixel');
@@ -51,14 +73,23 @@ describe('openStl10', () => {
     assert.equal(set.readImage(2, buf), buf);
     assert.deepEqual(buf, fixtureImage(2, fixtureClass(2)));
     assert.throws(() => set.readImage(3), RangeError);
-    assert.throws(() => set.readImage(0, new Uint8Array(10)), /output buffer has 10 bytes, expected 27648/);
+    assert.throws(
+      () => set.readImage(0, new Uint8Array(10)),
+      /output buffer has 10 bytes, expected 27648/,
+    );
     set.close();
     assert.throws(() => set.readImage(0), DataError);
   });
 
   it('reads the fold indices', () => {
     const folds = readStl10Folds(root);
-    assert.deepEqual(folds.map((f) => Array.from(f)), [[0, 2, 4], [1, 3, 5]]);
+    assert.deepEqual(
+      folds.map((f) => Array.from(f)),
+      [
+        [0, 2, 4],
+        [1, 3, 5],
+      ],
+    );
   });
 
   describe('rejects malformed trees with DataError naming the file', () => {
@@ -69,11 +100,17 @@ describe('openStl10', () => {
     after(() => rmSync(bad, { recursive: true, force: true }));
 
     it('missing image file', () => {
-      assert.throws(() => openStl10(bad, 'train'), (e: unknown) => e instanceof DataError && /train_X\.bin/.test(e.message));
+      assert.throws(
+        () => openStl10(bad, 'train'),
+        (e: unknown) => e instanceof DataError && /train_X\.bin/.test(e.message),
+      );
     });
     it('size not a multiple of 27648', () => {
       writeFileSync(join(bad, 'unlabeled_X.bin'), new Uint8Array(STL10_IMAGE_BYTES + 5));
-      assert.throws(() => openStl10(bad, 'unlabeled'), /27653 bytes is not a positive multiple of 27648/);
+      assert.throws(
+        () => openStl10(bad, 'unlabeled'),
+        /27653 bytes is not a positive multiple of 27648/,
+      );
     });
     it('label count differs from image count', () => {
       writeFileSync(join(bad, 'train_X.bin'), new Uint8Array(2 * STL10_IMAGE_BYTES));
@@ -98,7 +135,13 @@ describe('openStl10', () => {
       const high = 99_998;
       const fd = openSync(path, 'w');
       ftruncateSync(fd, count * STL10_IMAGE_BYTES);
-      writeSync(fd, encodeStl10Image(fixtureImage(high, 3)), 0, STL10_IMAGE_BYTES, high * STL10_IMAGE_BYTES);
+      writeSync(
+        fd,
+        encodeStl10Image(fixtureImage(high, 3)),
+        0,
+        STL10_IMAGE_BYTES,
+        high * STL10_IMAGE_BYTES,
+      );
       closeSync(fd);
       assert.throws(() => readFileSync(path), /ERR_FS_FILE_TOO_LARGE|greater than 2 GiB|File size/);
 
@@ -106,7 +149,10 @@ describe('openStl10', () => {
       assert.equal(set.count, count);
       assert.deepEqual(set.readImage(high), fixtureImage(high, 3));
       assert.equal(at(set.readImage(high), MARKER.row, MARKER.col, 0), 255);
-      assert.ok(set.readImage(high + 1).every((v) => v === 0), 'the neighbour is a hole of zeros');
+      assert.ok(
+        set.readImage(high + 1).every((v) => v === 0),
+        'the neighbour is a hole of zeros',
+      );
       set.close();
     } finally {
       rmSync(big, { recursive: true, force: true });
