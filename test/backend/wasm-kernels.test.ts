@@ -131,11 +131,13 @@ describe('wasm training kernels', () => {
     });
   });
 
+  // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller ones the stock loop.
   const MATMUL_GRAD_CASES: [number[], number[]][] = [
-    [[5, 7], [7, 6]],
-    [[3, 5, 7], [3, 7, 6]],
-    [[4, 32, 16], [4, 16, 10]], // InfoNCE-like: steps × positions × channels
-    [[2, 3, 4, 9], [2, 3, 9, 2]],
+    [[5, 7], [7, 6]], // small: stock loop
+    [[48, 40], [40, 24]],
+    [[2, 40, 24], [2, 24, 20]],
+    [[4, 64, 32], [4, 32, 10]], // InfoNCE-like: steps × positions × channels
+    [[2, 3, 40, 24], [2, 3, 24, 20]],
   ];
   for (const [aShape, bShape] of MATMUL_GRAD_CASES) {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {

@@ -23,6 +23,9 @@ const KERNELS: readonly [string, KernelFunc][] = [
 ];
 
 let registered: string[] | null = null;
+/** The upstream kernels we replaced (absent for the ones upstream lacks), for benchmarks. */
+const stockConfigs = new Map<string, KernelConfig>();
+const ourConfigs = new Map<string, KernelConfig>();
 
 /** Registers our kernels for backend 'wasm' and returns their names. */
 export function registerWasmTrainingKernels(): string[] {
@@ -37,12 +40,29 @@ export function registerWasmTrainingKernels(): string[] {
   setStockBatchMatMul(stockMatMul.kernelFunc);
   for (const [kernelName, kernelFunc] of KERNELS) {
     const existing = tf.getKernel(kernelName, 'wasm');
-    if (existing) tf.unregisterKernel(kernelName, 'wasm');
+    if (existing) {
+      stockConfigs.set(kernelName, existing);
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
     const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc };
     // A replaced kernel's setup (its C bindings) must still run: our code may call into it.
     if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
+    ourConfigs.set(kernelName, config);
     tf.registerKernel(config);
   }
   registered = KERNELS.map(([name]) => name);
   return [...registered];
+}
+
+/**
+ * Switches between our kernels and upstream's (for benchmarks and A/B checks). With `false`, the
+ * kernels upstream lacks are simply absent again. Call after `registerWasmTrainingKernels`.
+ */
+export function useWasmTrainingKernels(enabled: boolean): void {
+  if (!registered) throw new BackendError('wasm training kernels: call registerWasmTrainingKernels() first');
+  for (const name of registered) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    const config = enabled ? ourConfigs.get(name) : stockConfigs.get(name);
+    if (config) tf.registerKernel(config);
+  }
 }

@@ -25,6 +25,14 @@ import {
 } from './heap.js';
 
 type CBatchMatMul = (...args: unknown[]) => void;
+
+/**
+ * Below this many multiply-adds per batch, creating an XNNPACK operator (it packs the right
+ * operand, ~0.1 ms) costs more than the product, so same-batch tiny products stay on the stock
+ * scalar loop, which handles transposes in place. Measured: [128,10,64]x[128,64,1] 0.4 ms stock
+ * vs 10 ms per-batch XNNPACK; [12,64,64]x[12,64,10] 0.9 ms stock vs 0.3 ms XNNPACK.
+ */
+const SMALL_PRODUCT_MACS = 16384;
 const cFunctions = new WeakMap<object, CBatchMatMul>();
 let stockKernel: KernelFunc | null = null;
 
@@ -117,6 +125,8 @@ export function wasmBatchMatMul(
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || bOut * M * N === 0 || K === 0) {
     return stock(backend, a, b, transposeA, transposeB);
   }
+  const sameBatch = aDims.length === bDims.length && aDims.every((d, i) => d === bDims[i]);
+  if (sameBatch && M * K * N < SMALL_PRODUCT_MACS) return stock(backend, a, b, transposeA, transposeB);
   if (!transposeA && !transposeB && bA === 1 && bB === 1) {
     // Exactly the stock fast path; it also caches the packed weights on b's id across calls.
     return stock(backend, a, b, false, false);

@@ -1,0 +1,111 @@
+/**
+ * GFLOP/s of the stock tfjs-backend-wasm kernels against ours (src/backend/wasm-kernels/) on the
+ * shapes that dominate GIM training: the audio encoder's layer-2 conv (512→512, k 8, s 4, input
+ * 8×4095, pad 2) forward / input gradient (BPI) / filter gradient (BPF), a 1024×512×512 matmul
+ * with transposed operands, and the batched InfoNCE score matmuls.
+ *
+ *   npx tsx bench/wasm-kernels.ts            (add --quick for smaller conv shapes)
+ */
+import { tf } from '../src/backend/tf.js';
+import type { Tensor } from '../src/backend/tf.js';
+import { initBackend } from '../src/backend/select.js';
+import { useWasmTrainingKernels } from '../src/backend/wasm-kernels/index.js';
+import { Rng } from '../src/backend/random.js';
+
+const quick = process.argv.includes('--quick');
+const rng = new Rng(1);
+
+function random(shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = rng.uniformRange(-1, 1);
+  return tf.tensor(values, shape);
+}
+
+/** Median seconds of `fn`; one warm-up run, fewer repeats when a run is slow. */
+function time(fn: () => Tensor): number {
+  const once = (): number => {
+    const start = performance.now();
+    const out = fn();
+    out.dataSync();
+    out.dispose();
+    return (performance.now() - start) / 1000;
+  };
+  const first = once();
+  if (first > 3) return first;
+  const runs = [once(), once(), ...(first < 0.3 ? [once(), once()] : [])];
+  runs.sort((a, b) => a - b);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
+interface Row {
+  name: string;
+  gflop: number;
+  run: () => Tensor;
+}
+
+function report(rows: Row[]): void {
+  console.log(`| workload | GFLOP | stock GFLOP/s | ours GFLOP/s | speed-up |`);
+  console.log(`|---|---|---|---|---|`);
+  for (const row of rows) {
+    useWasmTrainingKernels(false);
+    let stock: number | null = null;
+    try {
+      stock = row.gflop / time(row.run);
+    } catch {
+      stock = null; // the kernel does not exist upstream
+    }
+    useWasmTrainingKernels(true);
+    const ours = row.gflop / time(row.run);
+    const fmt = (v: number | null): string => (v === null ? 'missing' : v.toFixed(1));
+    const ratio = stock === null ? '—' : `${(ours / stock).toFixed(1)}×`;
+    console.log(`| ${row.name} | ${row.gflop.toFixed(2)} | ${fmt(stock)} | ${fmt(ours)} | ${ratio} |`);
+  }
+}
+
+await initBackend('wasm');
+
+// Audio layer 2 as conv2d with H = 1.
+const [N, W, C, K, S, P] = quick ? [2, 1023, 128, 8, 4, 2] : [8, 4095, 512, 8, 4, 2];
+const OW = Math.floor((W + 2 * P - K) / S) + 1;
+const x = random([N, 1, W, C]);
+const filter = random([1, K, C, C]);
+const dy = random([N, 1, OW, C]);
+const pad = [
+  [0, 0],
+  [0, 0],
+  [P, P],
+  [0, 0],
+];
+const convAttrs = { strides: [1, S], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+const convGflop = (2 * N * OW * K * C * C) / 1e9;
+
+// Matmuls.
+const a = random([1024, 512]);
+const b = random([512, 512]);
+const scores = random([12, 1024, 512]);
+const targets = random([12, 512, 10]);
+const dScores = random([12, 1024, 10]);
+const mmGflop = (2 * 1024 * 512 * 512) / 1e9;
+const nceGflop = (2 * 12 * 1024 * 512 * 10) / 1e9;
+
+console.log(`wasm backend, 1 thread; conv input ${N}×${W}×${C}, k ${K}, s ${S}, pad ${P}, out ${OW}\n`);
+report([
+  { name: `audio L2 conv forward`, gflop: convGflop, run: () => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, [1, S], pad as never) },
+  {
+    name: `audio L2 conv BPI (dx)`,
+    gflop: convGflop,
+    run: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...convAttrs, inputShape: x.shape } as never) as Tensor,
+  },
+  {
+    name: `audio L2 conv BPF (dW)`,
+    gflop: convGflop,
+    run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: filter.shape } as never) as Tensor,
+  },
+  { name: 'matmul 1024×512·512×512', gflop: mmGflop, run: () => tf.matMul(a, b) },
+  { name: 'matmul 1024×512·(512×512)ᵀ', gflop: mmGflop, run: () => tf.matMul(a, b, false, true) },
+  { name: 'matmul (1024×512)ᵀ·1024×512', gflop: mmGflop, run: () => tf.matMul(a, a, true, false) },
+  { name: 'InfoNCE [12,1024,512]·[12,512,10]', gflop: nceGflop, run: () => tf.matMul(scores, targets) },
+  { name: 'InfoNCE dA: [12,1024,10]·[12,512,10]ᵀ', gflop: nceGflop, run: () => tf.matMul(dScores, targets, false, true) },
+  { name: 'InfoNCE dB: [12,1024,512]ᵀ·[12,1024,10]', gflop: nceGflop, run: () => tf.matMul(scores, dScores, true, false) },
+]);
