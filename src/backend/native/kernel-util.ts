@@ -56,7 +56,9 @@ export function callKernel(name: string, args: KernelArgs): TensorInfo | TensorI
 export function override(name: string, addon: NativeAddon, body: NativeKernel): void {
   const cpu = tf.getKernel(name, 'cpu');
   if (!cpu) return;
-  const kernelFunc = ((args: KernelArgs) => body(args, addon) ?? cpu.kernelFunc(args as never)) as unknown as KernelFunc;
+  // Kernels called from gradient functions may come without attrs.
+  const kernelFunc = ((args: KernelArgs) =>
+    body({ ...args, attrs: args.attrs ?? {} }, addon) ?? cpu.kernelFunc(args as never)) as unknown as KernelFunc;
   if (tf.getKernel(name, BACKEND_NAME)) tf.unregisterKernel(name, BACKEND_NAME);
   const config: KernelConfig = { kernelName: name, backendName: BACKEND_NAME, kernelFunc };
   tf.registerKernel(config);
