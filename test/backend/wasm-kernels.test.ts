@@ -87,9 +87,17 @@ describe('wasm training kernels', () => {
     await initBackend('wasm');
   });
 
-  it('registers the four kernels for the wasm backend, once', () => {
+  it('registers its kernels for the wasm backend, once', () => {
     const names = registerWasmTrainingKernels();
-    assert.deepEqual(names.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum']);
+    assert.deepEqual(names.sort(), [
+      'BatchMatMul',
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'Slice',
+      'SplitV',
+      'Unpack',
+      'UnsortedSegmentSum',
+    ]);
     for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
     assert.deepEqual(registerWasmTrainingKernels().sort(), names);
   });
@@ -220,5 +228,40 @@ describe('wasm training kernels', () => {
     assert.deepEqual(out.shape, [3, 2]);
     assert.deepEqual(Array.from(out.dataSync()), [0, 0, 6, 8, 0, 0]);
     out.dispose();
+  });
+
+  it('slice, split and unstack match cpu (values and gradients)', async () => {
+    const rng = new Rng(17);
+    const v4 = randomArray(rng, 3 * 4 * 5 * 6);
+    const w = randomArray(rng, 3 * 4 * 5 * 6);
+    await compareBackends('slice/split/unstack', () => {
+      const x = tf.tensor4d(v4, [3, 4, 5, 6]);
+      const weights = tf.tensor4d(w, [3, 4, 5, 6]);
+      const outs: Tensor[] = [
+        tf.slice(x, [1, 0, 0, 0], [2, -1, -1, -1]), // one contiguous run
+        tf.slice(x, [0, 1, 2, 0], [3, 2, 3, 6]), // whole last axis: runs of 6·3
+        tf.slice(x, [2, 3, 4, 5], [1, 1, 1, 1]), // one element
+        tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 4]), // runs of 4
+        tf.slice(tf.tensor1d(v4.subarray(0, 10)), 3, 4),
+        ...tf.split(x, [1, 3, 2], 3),
+        ...tf.split(x, 2, 1),
+        ...tf.unstack(x, 2),
+        ...tf.unstack(x, 0),
+      ];
+      // Gradients go back through the same kernels (Pad, Concat/Stack on the way back).
+      const [g] = tf.grads((t: Tensor) =>
+        tf.addN([
+          tf.sum(tf.mul(tf.slice(t, [0, 1, 1, 1], [2, 2, 3, 4]), tf.slice(weights, [0, 1, 1, 1], [2, 2, 3, 4]))),
+          tf.sum(tf.mul(tf.stack(tf.unstack(t, 1), 1), weights)),
+          tf.sum(tf.square(tf.split(t, [2, 4], 3)[1]!)),
+        ]),
+      )([x]);
+      return [...outs, g!];
+    });
+    await initBackend('wasm');
+    const ints = tf.tidy(() => tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [0, 1], [2, 2]));
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(Array.from(ints.dataSync()), [2, 3, 5, 6]);
+    ints.dispose();
   });
 });

@@ -83,6 +83,20 @@ export function release(backend: WasmBackend, ...infos: (TensorInfo | null | und
   for (const t of infos) if (t) backend.disposeData(t.dataId);
 }
 
+const stockKernels = new Map<string, KernelFunc>();
+
+/** Remembers an upstream kernel we replace, so ours can still delegate cases to it. */
+export function setStockKernel(name: string, kernel: KernelFunc): void {
+  stockKernels.set(name, kernel);
+}
+
+/** Runs the upstream kernel `name` replaced by ours. */
+export function runStock(name: string, args: WasmKernelArgs): TensorInfo | TensorInfo[] {
+  const kernel = stockKernels.get(name);
+  if (!kernel) throw new BackendError(`wasm kernels: the stock ${name} kernel was not captured`);
+  return kernel({ inputs: args.inputs, backend: args.backend as never, attrs: args.attrs ?? {} });
+}
+
 /** Runs another wasm kernel by name (Transpose, Reshape, Conv2D, ...). */
 export function runKernel(
   name: string,

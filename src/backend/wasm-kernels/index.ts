@@ -6,13 +6,16 @@
  * - Conv2DBackpropInput: upstream is naive C; XNNPACK conv or matmul + col2im.
  * - BatchMatMul: upstream uses XNNPACK only untransposed with batch 1; here always.
  * - UnsortedSegmentSum: missing upstream; the gradient of gather.
+ * - Slice, SplitV, Unpack: upstream copies the whole input out of the heap for every piece.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { BackendError } from '../../errors.js';
 import { conv2dBackpropFilterKernel } from './conv-filter-grad.js';
 import { conv2dBackpropInputKernel } from './conv-input-grad.js';
-import { batchMatMulKernel, setStockBatchMatMul } from './matmul.js';
+import { batchMatMulKernel } from './matmul.js';
+import { setStockKernel } from './heap.js';
+import { sliceKernel, splitVKernel, unpackKernel } from './slice.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 
 const KERNELS: readonly [string, KernelFunc][] = [
@@ -20,6 +23,9 @@ const KERNELS: readonly [string, KernelFunc][] = [
   ['Conv2DBackpropFilter', conv2dBackpropFilterKernel as unknown as KernelFunc],
   ['Conv2DBackpropInput', conv2dBackpropInputKernel as unknown as KernelFunc],
   ['UnsortedSegmentSum', unsortedSegmentSumKernel as unknown as KernelFunc],
+  ['Slice', sliceKernel as unknown as KernelFunc],
+  ['SplitV', splitVKernel as unknown as KernelFunc],
+  ['Unpack', unpackKernel as unknown as KernelFunc],
 ];
 
 let registered: string[] | null = null;
@@ -36,11 +42,11 @@ export function registerWasmTrainingKernels(): string[] {
       'wasm training kernels: no stock wasm BatchMatMul kernel found; import @tensorflow/tfjs-backend-wasm first',
     );
   }
-  // Our BatchMatMul still calls the stock one for the plain case (it caches packed weights).
-  setStockBatchMatMul(stockMatMul.kernelFunc);
   for (const [kernelName, kernelFunc] of KERNELS) {
     const existing = tf.getKernel(kernelName, 'wasm');
     if (existing) {
+      // Ours may delegate cases to it (BatchMatMul: the plain case, whose packed weights it caches).
+      setStockKernel(kernelName, existing.kernelFunc);
       stockConfigs.set(kernelName, existing);
       tf.unregisterKernel(kernelName, 'wasm');
     }

@@ -8,7 +8,7 @@
  * is either folded into the row dimension (when the right operand is shared) or run as one
  * fast product per batch on heap views. Broadcasting of the batch dimensions is kept.
  */
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { ShapeError } from '../../errors.js';
 import {
@@ -18,6 +18,7 @@ import {
   makeView,
   release,
   reshape,
+  runStock,
   sizeOf,
   transpose,
   type WasmBackend,
@@ -34,12 +35,6 @@ type CBatchMatMul = (...args: unknown[]) => void;
  */
 const SMALL_PRODUCT_MACS = 16384;
 const cFunctions = new WeakMap<object, CBatchMatMul>();
-let stockKernel: KernelFunc | null = null;
-
-/** Remembers the stock kernel, which we still call for the plain [1,M,K]x[1,K,N] case. */
-export function setStockBatchMatMul(kernel: KernelFunc): void {
-  stockKernel = kernel;
-}
 
 /** The backend's C entry point; it writes into any tensor id we pass, including views. */
 function cBatchMatMul(backend: WasmBackend): CBatchMatMul {
@@ -210,8 +205,7 @@ function batchedProduct(
 }
 
 function stock(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
-  if (!stockKernel) throw new Error('wasm kernels: stock BatchMatMul kernel was not captured');
-  return stockKernel({ inputs: { a, b }, backend: backend as never, attrs: { transposeA, transposeB } }) as TensorInfo;
+  return runStock('BatchMatMul', { inputs: { a, b }, backend, attrs: { transposeA, transposeB } }) as TensorInfo;
 }
 
 export function batchMatMulKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
