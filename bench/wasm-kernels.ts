@@ -4,7 +4,7 @@
  * 8×4095, pad 2) forward / input gradient (BPI) / filter gradient (BPF), a 1024×512×512 matmul
  * with transposed operands, and the batched InfoNCE score matmuls.
  *
- *   npx tsx bench/wasm-kernels.ts            (add --quick for smaller conv shapes)
+ *   npx tsx bench/wasm-kernels.ts            (add --quick for a smaller audio conv)
  */
 import { tf } from '../src/backend/tf.js';
 import type { Tensor } from '../src/backend/tf.js';
@@ -36,6 +36,10 @@ function time(fn: () => Tensor): number {
   const runs = [once(), once(), ...(first < 0.3 ? [once(), once()] : [])];
   runs.sort((a, b) => a - b);
   return runs[Math.floor(runs.length / 2)]!;
+}
+
+function runBackprop(kernel: string, inputs: Record<string, Tensor>, attrs: object, extra: object): Tensor {
+  return tf.engine().runKernel(kernel, inputs, { ...attrs, ...extra } as never) as Tensor;
 }
 
 interface Row {
@@ -87,6 +91,23 @@ const scores = random([12, 1024, 512]);
 const targets = random([12, 512, 10]);
 const dScores = random([12, 1024, 10]);
 const mmGflop = (2 * 1024 * 512 * 512) / 1e9;
+
+// Vision ResNet convs on one image's 49 patches of 16×16 (the benchmark note used 196).
+const P3 = random([49, 16, 16, 64]);
+const W3 = random([3, 3, 64, 64]);
+const P1 = random([49, 16, 16, 256]);
+const W1 = random([1, 1, 256, 64]);
+const dyV = random([49, 16, 16, 64]);
+const pad1 = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
+const v3Attrs = { strides: [1, 1], pad: pad1, dataFormat: 'NHWC' } as never;
+const v1Attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' } as never;
+const v3Gflop = (2 * 49 * 256 * 9 * 64 * 64) / 1e9;
+const v1Gflop = (2 * 49 * 256 * 256 * 64) / 1e9;
 const nceGflop = (2 * 12 * 1024 * 512 * 10) / 1e9;
 
 console.log(`wasm backend, 1 thread; conv input ${N}×${W}×${C}, k ${K}, s ${S}, pad ${P}, out ${OW}\n`);
@@ -102,6 +123,10 @@ report([
     gflop: convGflop,
     run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: filter.shape } as never) as Tensor,
   },
+  { name: 'vision 3×3 64→64 BPI', gflop: v3Gflop, run: () => runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W3 }, v3Attrs, { inputShape: P3.shape }) },
+  { name: 'vision 3×3 64→64 BPF', gflop: v3Gflop, run: () => runBackprop('Conv2DBackpropFilter', { x: P3, dy: dyV }, v3Attrs, { filterShape: W3.shape }) },
+  { name: 'vision 1×1 256→64 BPI', gflop: v1Gflop, run: () => runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W1 }, v1Attrs, { inputShape: P1.shape }) },
+  { name: 'vision 1×1 256→64 BPF', gflop: v1Gflop, run: () => runBackprop('Conv2DBackpropFilter', { x: P1, dy: dyV }, v1Attrs, { filterShape: W1.shape }) },
   { name: 'matmul 1024×512·512×512', gflop: mmGflop, run: () => tf.matMul(a, b) },
   { name: 'matmul 1024×512·(512×512)ᵀ', gflop: mmGflop, run: () => tf.matMul(a, b, false, true) },
   { name: 'matmul (1024×512)ᵀ·1024×512', gflop: mmGflop, run: () => tf.matMul(a, a, true, false) },
