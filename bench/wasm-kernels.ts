@@ -38,7 +38,12 @@ function time(fn: () => Tensor): number {
   return runs[Math.floor(runs.length / 2)]!;
 }
 
-function runBackprop(kernel: string, inputs: Record<string, Tensor>, attrs: object, extra: object): Tensor {
+function runBackprop(
+  kernel: string,
+  inputs: Record<string, Tensor>,
+  attrs: object,
+  extra: object,
+): Tensor {
   return tf.engine().runKernel(kernel, inputs, { ...attrs, ...extra } as never) as Tensor;
 }
 
@@ -63,7 +68,9 @@ function report(rows: Row[]): void {
     const ours = row.gflop / time(row.run);
     const fmt = (v: number | null): string => (v === null ? 'missing' : v.toFixed(1));
     const ratio = stock === null ? '—' : `${(ours / stock).toFixed(1)}×`;
-    console.log(`| ${row.name} | ${row.gflop.toFixed(2)} | ${fmt(stock)} | ${fmt(ours)} | ${ratio} |`);
+    console.log(
+      `| ${row.name} | ${row.gflop.toFixed(2)} | ${fmt(stock)} | ${fmt(ours)} | ${ratio} |`,
+    );
   }
 }
 
@@ -110,27 +117,81 @@ const v3Gflop = (2 * 49 * 256 * 9 * 64 * 64) / 1e9;
 const v1Gflop = (2 * 49 * 256 * 256 * 64) / 1e9;
 const nceGflop = (2 * 12 * 1024 * 512 * 10) / 1e9;
 
-console.log(`wasm backend, 1 thread; conv input ${N}×${W}×${C}, k ${K}, s ${S}, pad ${P}, out ${OW}\n`);
+console.log(
+  `wasm backend, 1 thread; conv input ${N}×${W}×${C}, k ${K}, s ${S}, pad ${P}, out ${OW}\n`,
+);
 report([
-  { name: `audio L2 conv forward`, gflop: convGflop, run: () => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, [1, S], pad as never) },
+  {
+    name: `audio L2 conv forward`,
+    gflop: convGflop,
+    run: () => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, [1, S], pad as never),
+  },
   {
     name: `audio L2 conv BPI (dx)`,
     gflop: convGflop,
-    run: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...convAttrs, inputShape: x.shape } as never) as Tensor,
+    run: () =>
+      tf
+        .engine()
+        .runKernel('Conv2DBackpropInput', { dy, filter }, {
+          ...convAttrs,
+          inputShape: x.shape,
+        } as never) as Tensor,
   },
   {
     name: `audio L2 conv BPF (dW)`,
     gflop: convGflop,
-    run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: filter.shape } as never) as Tensor,
+    run: () =>
+      tf
+        .engine()
+        .runKernel('Conv2DBackpropFilter', { x, dy }, {
+          ...convAttrs,
+          filterShape: filter.shape,
+        } as never) as Tensor,
   },
-  { name: 'vision 3×3 64→64 BPI', gflop: v3Gflop, run: () => runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W3 }, v3Attrs, { inputShape: P3.shape }) },
-  { name: 'vision 3×3 64→64 BPF', gflop: v3Gflop, run: () => runBackprop('Conv2DBackpropFilter', { x: P3, dy: dyV }, v3Attrs, { filterShape: W3.shape }) },
-  { name: 'vision 1×1 256→64 BPI', gflop: v1Gflop, run: () => runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W1 }, v1Attrs, { inputShape: P1.shape }) },
-  { name: 'vision 1×1 256→64 BPF', gflop: v1Gflop, run: () => runBackprop('Conv2DBackpropFilter', { x: P1, dy: dyV }, v1Attrs, { filterShape: W1.shape }) },
+  {
+    name: 'vision 3×3 64→64 BPI',
+    gflop: v3Gflop,
+    run: () =>
+      runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W3 }, v3Attrs, {
+        inputShape: P3.shape,
+      }),
+  },
+  {
+    name: 'vision 3×3 64→64 BPF',
+    gflop: v3Gflop,
+    run: () =>
+      runBackprop('Conv2DBackpropFilter', { x: P3, dy: dyV }, v3Attrs, { filterShape: W3.shape }),
+  },
+  {
+    name: 'vision 1×1 256→64 BPI',
+    gflop: v1Gflop,
+    run: () =>
+      runBackprop('Conv2DBackpropInput', { dy: dyV, filter: W1 }, v1Attrs, {
+        inputShape: P1.shape,
+      }),
+  },
+  {
+    name: 'vision 1×1 256→64 BPF',
+    gflop: v1Gflop,
+    run: () =>
+      runBackprop('Conv2DBackpropFilter', { x: P1, dy: dyV }, v1Attrs, { filterShape: W1.shape }),
+  },
   { name: 'matmul 1024×512·512×512', gflop: mmGflop, run: () => tf.matMul(a, b) },
   { name: 'matmul 1024×512·(512×512)ᵀ', gflop: mmGflop, run: () => tf.matMul(a, b, false, true) },
   { name: 'matmul (1024×512)ᵀ·1024×512', gflop: mmGflop, run: () => tf.matMul(a, a, true, false) },
-  { name: 'InfoNCE [12,1024,512]·[12,512,10]', gflop: nceGflop, run: () => tf.matMul(scores, targets) },
-  { name: 'InfoNCE dA: [12,1024,10]·[12,512,10]ᵀ', gflop: nceGflop, run: () => tf.matMul(dScores, targets, false, true) },
-  { name: 'InfoNCE dB: [12,1024,512]ᵀ·[12,1024,10]', gflop: nceGflop, run: () => tf.matMul(scores, dScores, true, false) },
+  {
+    name: 'InfoNCE [12,1024,512]·[12,512,10]',
+    gflop: nceGflop,
+    run: () => tf.matMul(scores, targets),
+  },
+  {
+    name: 'InfoNCE dA: [12,1024,10]·[12,512,10]ᵀ',
+    gflop: nceGflop,
+    run: () => tf.matMul(dScores, targets, false, true),
+  },
+  {
+    name: 'InfoNCE dB: [12,1024,512]ᵀ·[12,1024,10]',
+    gflop: nceGflop,
+    run: () => tf.matMul(scores, dScores, true, false),
+  },
 ]);

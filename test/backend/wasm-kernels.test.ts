@@ -30,7 +30,11 @@ function size(shape: number[]): number {
  * Runs `compute` on cpu and on wasm (or `reference` on cpu, when given); compares each output;
  * checks that wasm leaks neither tensors nor backend buffers (our kernels' intermediates).
  */
-async function compareBackends(label: string, compute: () => Tensor[], reference = compute): Promise<void> {
+async function compareBackends(
+  label: string,
+  compute: () => Tensor[],
+  reference = compute,
+): Promise<void> {
   await initBackend('cpu');
   const expected = runAndRead(reference);
   await initBackend('wasm');
@@ -43,9 +47,15 @@ async function compareBackends(label: string, compute: () => Tensor[], reference
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < expected.length; i++) {
     const err = relativeError(actual[i]!, expected[i]!);
-    assert.ok(err < TOLERANCE, `${label}: output ${i} relative error ${err.toExponential(2)} ≥ ${TOLERANCE}`);
+    assert.ok(
+      err < TOLERANCE,
+      `${label}: output ${i} relative error ${err.toExponential(2)} ≥ ${TOLERANCE}`,
+    );
     // Guards against comparing two all-zero results (a test that could not fail).
-    assert.ok(expected[i]!.some((v) => v !== 0), `${label}: output ${i} is all zeros`);
+    assert.ok(
+      expected[i]!.some((v) => v !== 0),
+      `${label}: output ${i} is all zeros`,
+    );
   }
 }
 
@@ -64,22 +74,80 @@ interface ConvCase {
   pad: 'same' | 'valid' | number[][];
 }
 
-const hPad = (p: number, q = p): number[][] => [[0, 0], [0, 0], [p, q], [0, 0]];
-const hwPad = (p: number): number[][] => [[0, 0], [p, p], [p, p], [0, 0]];
+const hPad = (p: number, q = p): number[][] => [
+  [0, 0],
+  [0, 0],
+  [p, q],
+  [0, 0],
+];
+const hwPad = (p: number): number[][] => [
+  [0, 0],
+  [p, p],
+  [p, p],
+  [0, 0],
+];
 
 const CONV_CASES: ConvCase[] = [
-  { name: 'audio k10 s5 p2, Cin 1', x: [2, 1, 64, 1], filter: [1, 10, 1, 8], strides: [1, 5], pad: hPad(2) },
-  { name: 'audio k8 s4 p2, Cin 6', x: [2, 1, 40, 6], filter: [1, 8, 6, 8], strides: [1, 4], pad: hPad(2) },
+  {
+    name: 'audio k10 s5 p2, Cin 1',
+    x: [2, 1, 64, 1],
+    filter: [1, 10, 1, 8],
+    strides: [1, 5],
+    pad: hPad(2),
+  },
+  {
+    name: 'audio k8 s4 p2, Cin 6',
+    x: [2, 1, 40, 6],
+    filter: [1, 8, 6, 8],
+    strides: [1, 4],
+    pad: hPad(2),
+  },
   { name: 'audio k4 s2 p2', x: [2, 1, 21, 5], filter: [1, 4, 5, 6], strides: [1, 2], pad: hPad(2) },
   { name: 'audio k4 s2 p1', x: [3, 1, 20, 4], filter: [1, 4, 4, 5], strides: [1, 2], pad: hPad(1) },
-  { name: 'vision 3x3 s1 p1', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: hwPad(1) },
-  { name: 'vision 3x3 s2 p1', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: hwPad(1) },
-  { name: 'vision 3x3 s2 same', x: [2, 7, 8, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: 'same' },
-  { name: '3x3 s2 valid (unreached last col)', x: [2, 9, 10, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: 'valid' },
+  {
+    name: 'vision 3x3 s1 p1',
+    x: [2, 8, 8, 3],
+    filter: [3, 3, 3, 4],
+    strides: [1, 1],
+    pad: hwPad(1),
+  },
+  {
+    name: 'vision 3x3 s2 p1',
+    x: [2, 8, 8, 3],
+    filter: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: hwPad(1),
+  },
+  {
+    name: 'vision 3x3 s2 same',
+    x: [2, 7, 8, 3],
+    filter: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: 'same',
+  },
+  {
+    name: '3x3 s2 valid (unreached last col)',
+    x: [2, 9, 10, 3],
+    filter: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: 'valid',
+  },
   { name: 'vision 1x1 s1', x: [2, 6, 6, 8], filter: [1, 1, 8, 5], strides: [1, 1], pad: 'valid' },
   { name: 'vision 1x1 s2', x: [2, 8, 8, 4], filter: [1, 1, 4, 6], strides: [2, 2], pad: 'valid' },
-  { name: 'vision 5x5 s1 p2', x: [1, 9, 9, 2], filter: [5, 5, 2, 3], strides: [1, 1], pad: hwPad(2) },
-  { name: 'asymmetric pad 1/2, s3', x: [2, 1, 23, 3], filter: [1, 5, 3, 4], strides: [1, 3], pad: hPad(1, 2) },
+  {
+    name: 'vision 5x5 s1 p2',
+    x: [1, 9, 9, 2],
+    filter: [5, 5, 2, 3],
+    strides: [1, 1],
+    pad: hwPad(2),
+  },
+  {
+    name: 'asymmetric pad 1/2, s3',
+    x: [2, 1, 23, 3],
+    filter: [1, 5, 3, 4],
+    strides: [1, 3],
+    pad: hPad(1, 2),
+  },
 ];
 
 describe('wasm training kernels', () => {
@@ -108,7 +176,15 @@ describe('wasm training kernels', () => {
       const xv = randomArray(rng, size(c.x));
       const fv = randomArray(rng, size(c.filter));
       // The weighting makes every output element's gradient different (a plain sum would not).
-      const yShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad as 'same').shape);
+      const yShape = tf.tidy(
+        () =>
+          tf.conv2d(
+            tf.zeros(c.x) as tf.Tensor4D,
+            tf.zeros(c.filter) as tf.Tensor4D,
+            c.strides,
+            c.pad as 'same',
+          ).shape,
+      );
       const rv = randomArray(rng, size(yShape));
       await compareBackends(c.name, () => {
         const x = tf.tensor4d(xv, c.x);
@@ -116,7 +192,9 @@ describe('wasm training kernels', () => {
         const r = tf.tensor(rv, yShape);
         const y = tf.conv2d(x, f, c.strides, c.pad as 'same');
         const [dx, df] = tf.grads((a: Tensor, b: Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same'), r)),
+          tf.sum(
+            tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same'), r),
+          ),
         )([x, f]);
         return [y, dx!, df!];
       });
@@ -128,31 +206,76 @@ describe('wasm training kernels', () => {
     const x = randomArray(rng, 2 * 3 * 1 * 17);
     const dy = randomArray(rng, 2 * 4 * 1 * 8);
     const w = randomArray(rng, 1 * 4 * 3 * 4);
-    const attrs = { strides: [1, 2], pad: [[0, 0], [0, 0], [0, 0], [1, 1]], dataFormat: 'NCHW' };
+    const attrs = {
+      strides: [1, 2],
+      pad: [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [1, 1],
+      ],
+      dataFormat: 'NCHW',
+    };
     await compareBackends('NCHW', () => {
       const xt = tf.tensor4d(x, [2, 3, 1, 17]);
       const dyt = tf.tensor4d(dy, [2, 4, 1, 8]);
       const wt = tf.tensor4d(w, [1, 4, 3, 4]);
-      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: [1, 4, 3, 4] });
-      const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: [2, 3, 1, 17] });
+      const dW = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: xt, dy: dyt },
+          { ...attrs, filterShape: [1, 4, 3, 4] },
+        );
+      const dX = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          { dy: dyt, filter: wt },
+          { ...attrs, inputShape: [2, 3, 1, 17] },
+        );
       return [dW as Tensor, dX as Tensor];
     });
   });
 
   // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller ones the stock loop.
   const MATMUL_GRAD_CASES: [number[], number[]][] = [
-    [[5, 7], [7, 6]], // small: stock loop
-    [[48, 40], [40, 24]],
-    [[2, 40, 24], [2, 24, 20]],
-    [[4, 64, 32], [4, 32, 10]], // InfoNCE-like: steps × positions × channels
-    [[2, 3, 40, 24], [2, 3, 24, 20]],
+    [
+      [5, 7],
+      [7, 6],
+    ], // small: stock loop
+    [
+      [48, 40],
+      [40, 24],
+    ],
+    [
+      [2, 40, 24],
+      [2, 24, 20],
+    ],
+    [
+      [4, 64, 32],
+      [4, 32, 10],
+    ], // InfoNCE-like: steps × positions × channels
+    [
+      [2, 3, 40, 24],
+      [2, 3, 24, 20],
+    ],
   ];
   for (const [aShape, bShape] of MATMUL_GRAD_CASES) {
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const label = `matMul ${JSON.stringify(aShape)}x${JSON.stringify(bShape)} tA=${tA} tB=${tB}`;
       it(`${label}: forward and gradients match cpu`, async () => {
         const rng = new Rng(3);
-        const swapLast = (s: number[]): number[] => [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!];
+        const swapLast = (s: number[]): number[] => [
+          ...s.slice(0, -2),
+          s[s.length - 1]!,
+          s[s.length - 2]!,
+        ];
         const aS = tA ? swapLast(aShape) : aShape;
         const bS = tB ? swapLast(bShape) : bShape;
         const av = randomArray(rng, size(aS));
@@ -163,7 +286,9 @@ describe('wasm training kernels', () => {
           const b = tf.tensor(bv, bS);
           const r = tf.tensor(rv, [...aShape.slice(0, -1), bShape[bShape.length - 1]!]);
           const y = tf.matMul(a, b, tA, tB);
-          const [da, db] = tf.grads((p: Tensor, q: Tensor) => tf.sum(tf.mul(tf.matMul(p, q, tA, tB), r)))([a, b]);
+          const [da, db] = tf.grads((p: Tensor, q: Tensor) =>
+            tf.sum(tf.mul(tf.matMul(p, q, tA, tB), r)),
+          )([a, b]);
           return [y, da!, db!];
         });
       });
@@ -184,7 +309,10 @@ describe('wasm training kernels', () => {
       const rng = new Rng(9);
       const av = randomArray(rng, size(aS));
       const bv = randomArray(rng, size(bS));
-      const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(aS.slice(0, -2), bS.slice(0, -2));
+      const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(
+        aS.slice(0, -2),
+        bS.slice(0, -2),
+      );
       await compareBackends(
         'broadcast matMul',
         () => [tf.matMul(tf.tensor(av, aS), tf.tensor(bv, bS), tA, tB)],
@@ -212,7 +340,9 @@ describe('wasm training kernels', () => {
       const r = tf.tensor3d(rv, [2, 4, 6]);
       const [dp] = tf.grads((q: Tensor) => tf.sum(tf.mul(tf.gather(q, idx), r)))([p]);
       // Gather along axis 1 too: its gradient transposes around the segment sum.
-      const [dp1] = tf.grads((q: Tensor) => tf.sum(tf.square(tf.gather(q, tf.tensor1d([5, 5, 2], 'int32'), 1))))([p]);
+      const [dp1] = tf.grads((q: Tensor) =>
+        tf.sum(tf.square(tf.gather(q, tf.tensor1d([5, 5, 2], 'int32'), 1))),
+      )([p]);
       return [dp!, dp1!];
     });
   });
@@ -251,7 +381,12 @@ describe('wasm training kernels', () => {
       // Gradients go back through the same kernels (Pad, Concat/Stack on the way back).
       const [g] = tf.grads((t: Tensor) =>
         tf.addN([
-          tf.sum(tf.mul(tf.slice(t, [0, 1, 1, 1], [2, 2, 3, 4]), tf.slice(weights, [0, 1, 1, 1], [2, 2, 3, 4]))),
+          tf.sum(
+            tf.mul(
+              tf.slice(t, [0, 1, 1, 1], [2, 2, 3, 4]),
+              tf.slice(weights, [0, 1, 1, 1], [2, 2, 3, 4]),
+            ),
+          ),
           tf.sum(tf.mul(tf.stack(tf.unstack(t, 1), 1), weights)),
           tf.sum(tf.square(tf.split(t, [2, 4], 3)[1]!)),
         ]),
@@ -259,7 +394,9 @@ describe('wasm training kernels', () => {
       return [...outs, g!];
     });
     await initBackend('wasm');
-    const ints = tf.tidy(() => tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [0, 1], [2, 2]));
+    const ints = tf.tidy(() =>
+      tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [0, 1], [2, 2]),
+    );
     assert.equal(ints.dtype, 'int32');
     assert.deepEqual(Array.from(ints.dataSync()), [2, 3, 5, 6]);
     ints.dispose();

@@ -9,10 +9,23 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
-import { asWasm, f32, release, reshape, runKernel, transpose, type WasmBackend, type WasmKernelArgs } from './heap.js';
+import {
+  asWasm,
+  f32,
+  release,
+  reshape,
+  runKernel,
+  transpose,
+  type WasmBackend,
+  type WasmKernelArgs,
+} from './heap.js';
 import { wasmBatchMatMul } from './matmul.js';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  | 'valid'
+  | 'same'
+  | number
+  | [[number, number], [number, number], [number, number], [number, number]];
 
 interface FilterGradAttrs {
   strides: number | [number, number];
@@ -40,7 +53,9 @@ export function conv2dBackpropFilterKernel({ inputs, backend, attrs }: WasmKerne
     false,
     'channelsLast',
   );
-  const dW = isPointwise(info) ? pointwiseFilterGrad(wb, xh, dyh, info) : convFilterGrad(wb, xh, dyh, info);
+  const dW = isPointwise(info)
+    ? pointwiseFilterGrad(wb, xh, dyh, info)
+    : convFilterGrad(wb, xh, dyh, info);
   if (nchw) release(wb, xh, dyh);
   return dW;
 }
@@ -59,7 +74,12 @@ export function isPointwise(info: ConvInfo): boolean {
   );
 }
 
-function convFilterGrad(wb: WasmBackend, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+function convFilterGrad(
+  wb: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
@@ -67,7 +87,8 @@ function convFilterGrad(wb: WasmBackend, x: TensorInfo, dy: TensorInfo, info: Co
   // value means the forward conv never reached the last input rows/cols: crop them instead.
   const bottom = KH + (OH - 1) * sh - H - top;
   const right = KW + (OW - 1) * sw - W - left;
-  const xc = bottom < 0 || right < 0 ? cropNHWC(wb, x, H + Math.min(bottom, 0), W + Math.min(right, 0)) : x;
+  const xc =
+    bottom < 0 || right < 0 ? cropNHWC(wb, x, H + Math.min(bottom, 0), W + Math.min(right, 0)) : x;
   const xT = transpose(wb, xc, [3, 1, 2, 0]); // [Cin, Hc, Wc, N]: Cin is the batch, N the channels
   if (xc !== x) release(wb, xc);
   const dyT = transpose(wb, dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]: dy as an OH×OW filter
@@ -77,12 +98,17 @@ function convFilterGrad(wb: WasmBackend, x: TensorInfo, dy: TensorInfo, info: Co
     [left, Math.max(right, 0)],
     [0, 0],
   ];
-  const conv = runKernel('Conv2D', wb, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad,
-    dataFormat: 'NHWC',
-    dilations: [sh, sw],
-  }); // [Cin, KH, KW, Cout]
+  const conv = runKernel(
+    'Conv2D',
+    wb,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [sh, sw],
+    },
+  ); // [Cin, KH, KW, Cout]
   release(wb, xT, dyT);
   const dW = transpose(wb, conv, [1, 2, 0, 3]); // [KH, KW, Cin, Cout]
   release(wb, conv);
@@ -90,9 +116,18 @@ function convFilterGrad(wb: WasmBackend, x: TensorInfo, dy: TensorInfo, info: Co
 }
 
 /** 1×1 kernel, no padding: dW[ci,co] = Σ x[n, oh·s, ow·s, ci]·dy[n,oh,ow,co], one matmul. */
-function pointwiseFilterGrad(wb: WasmBackend, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+function pointwiseFilterGrad(
+  wb: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { batchSize: N, outHeight: OH, outWidth: OW, inChannels: Cin, outChannels: Cout } = info;
-  const dense = info.strideHeight === 1 && info.strideWidth === 1 && info.inHeight === OH && info.inWidth === OW;
+  const dense =
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.inHeight === OH &&
+    info.inWidth === OW;
   const xs = dense ? x : subsampleNHWC(wb, x, info); // [N, OH, OW, Cin]
   const x2 = reshape(wb, xs, [N * OH * OW, Cin]); // [rows, Cin]
   if (xs !== x) release(wb, xs);
@@ -121,7 +156,14 @@ export function cropNHWC(wb: WasmBackend, x: TensorInfo, h: number, w: number): 
 
 /** x[:, ::sh, ::sw, :] limited to the OH×OW positions a 1×1 strided conv reads. */
 function subsampleNHWC(wb: WasmBackend, x: TensorInfo, info: ConvInfo): TensorInfo {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: OH,
+    outWidth: OW,
+  } = info;
   const out = wb.makeOutput([N, OH, OW, C], 'float32'); // [N, OH, OW, C]
   const src = f32(wb, x);
   const dst = f32(wb, out);

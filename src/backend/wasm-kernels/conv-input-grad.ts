@@ -24,7 +24,11 @@ import {
 } from './heap.js';
 import { fastProduct, wasmBatchMatMul } from './matmul.js';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  | 'valid'
+  | 'same'
+  | number
+  | [[number, number], [number, number], [number, number], [number, number]];
 
 interface InputGradAttrs {
   strides: number | [number, number];
@@ -65,7 +69,12 @@ export function conv2dBackpropInputKernel({ inputs, backend, attrs }: WasmKernel
   return dxc;
 }
 
-function inputGrad(wb: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+function inputGrad(
+  wb: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const { top, bottom, left, right } = info.padInfo;
   if (KH === 1 && KW === 1 && sh === 1 && sw === 1 && top + bottom + left + right === 0) {
@@ -78,7 +87,12 @@ function inputGrad(wb: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: Co
   return col2imInputGrad(wb, dy, filter, info);
 }
 
-function pointwiseInputGrad(wb: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+function pointwiseInputGrad(
+  wb: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Cin, outChannels: Cout } = info;
   const dy2 = reshape(wb, dy, [N * H * W, Cout]); // [rows, Cout]
   const w2 = reshape(wb, filter, [Cin, Cout]); // [Cin, Cout]
@@ -114,14 +128,37 @@ function flippedConvInputGrad(
     [padLeft, padRight],
     [0, 0],
   ];
-  const dx = runKernel('Conv2D', wb, { x: dy, filter: flipped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
+  const dx = runKernel(
+    'Conv2D',
+    wb,
+    { x: dy, filter: flipped },
+    { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] },
+  );
   release(wb, flipped);
   return dx; // [N, H, W, Cin]
 }
 
-function col2imInputGrad(wb: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, outChannels: Cout } = info;
+function col2imInputGrad(
+  wb: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: Cin,
+    outHeight: OH,
+    outWidth: OW,
+  } = info;
+  const {
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+    outChannels: Cout,
+  } = info;
   const { top, left } = info.padInfo;
   const patch = KH * KW * Cin;
   const w2 = reshape(wb, filter, [patch, Cout]); // [KH·KW·Cin, Cout]

@@ -6,7 +6,13 @@
  * of batch 1. A view registers a slice of an existing heap buffer as its own tensor id, so each
  * batch of a batched matmul (or each chunk of a big one) can go through the fast path with no copy.
  */
-import type { DataType, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  DataType,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { BackendError } from '../../errors.js';
 
@@ -55,7 +61,9 @@ export function typed(backend: WasmBackend, t: TensorInfo): Float32Array | Int32
   const buf = backend.wasm.HEAPU8.buffer;
   if (t.dtype === 'float32') return new Float32Array(buf, memoryOffset, sizeOf(t.shape));
   if (t.dtype === 'int32') return new Int32Array(buf, memoryOffset, sizeOf(t.shape));
-  throw new BackendError(`wasm kernels: dtype ${t.dtype} is not supported here; expected float32 or int32`);
+  throw new BackendError(
+    `wasm kernels: dtype ${t.dtype} is not supported here; expected float32 or int32`,
+  );
 }
 
 export function heapId(backend: WasmBackend, t: TensorInfo): number {
@@ -66,7 +74,12 @@ export function heapId(backend: WasmBackend, t: TensorInfo): number {
  * Registers `shape` float32 elements starting `elementOffset` elements into `base` as a tensor of
  * its own. Must be released with `disposeView`, never `disposeData` (which would free the base).
  */
-export function makeView(backend: WasmBackend, base: TensorInfo, elementOffset: number, shape: number[]): TensorInfo {
+export function makeView(
+  backend: WasmBackend,
+  base: TensorInfo,
+  elementOffset: number,
+  shape: number[],
+): TensorInfo {
   const { memoryOffset } = backend.dataIdMap.get(base.dataId);
   return backend.makeOutput(shape, base.dtype, memoryOffset + elementOffset * 4);
 }
@@ -106,7 +119,11 @@ export function runKernel(
 ): TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
   if (!kernel) throw new BackendError(`wasm kernels: the wasm backend has no ${name} kernel`);
-  return (kernel.kernelFunc as KernelFunc)({ inputs, backend: backend as never, attrs }) as TensorInfo;
+  return (kernel.kernelFunc as KernelFunc)({
+    inputs,
+    backend: backend as never,
+    attrs,
+  }) as TensorInfo;
 }
 
 export function reshape(backend: WasmBackend, x: TensorInfo, shape: number[]): TensorInfo {

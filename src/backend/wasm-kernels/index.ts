@@ -65,7 +65,8 @@ export function registerWasmTrainingKernels(): string[] {
  * kernels upstream lacks are simply absent again. Call after `registerWasmTrainingKernels`.
  */
 export function useWasmTrainingKernels(enabled: boolean): void {
-  if (!registered) throw new BackendError('wasm training kernels: call registerWasmTrainingKernels() first');
+  if (!registered)
+    throw new BackendError('wasm training kernels: call registerWasmTrainingKernels() first');
   for (const name of registered) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     const config = enabled ? ourConfigs.get(name) : stockConfigs.get(name);

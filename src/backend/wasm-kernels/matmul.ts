@@ -40,7 +40,17 @@ const cFunctions = new WeakMap<object, CBatchMatMul>();
 function cBatchMatMul(backend: WasmBackend): CBatchMatMul {
   let fn = cFunctions.get(backend);
   if (!fn) {
-    const types = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number'];
+    const types = [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ];
     fn = backend.wasm.cwrap('BatchMatMul', null, types);
     cFunctions.set(backend, fn);
   }
@@ -52,8 +62,26 @@ function shapeBytes(shape: number[]): Uint8Array {
 }
 
 /** out = a·b for a [1,rows,inner] and b [1,inner,cols] given as tensor ids (XNNPACK path). */
-export function fastProduct(backend: WasmBackend, aId: number, bId: number, outId: number, rows: number, inner: number, cols: number): void {
-  cBatchMatMul(backend)(aId, shapeBytes([1, rows, inner]), 3, bId, shapeBytes([1, inner, cols]), 3, 0, 0, outId);
+export function fastProduct(
+  backend: WasmBackend,
+  aId: number,
+  bId: number,
+  outId: number,
+  rows: number,
+  inner: number,
+  cols: number,
+): void {
+  cBatchMatMul(backend)(
+    aId,
+    shapeBytes([1, rows, inner]),
+    3,
+    bId,
+    shapeBytes([1, inner, cols]),
+    3,
+    0,
+    0,
+    outId,
+  );
 }
 
 /** Flat batch index of each output batch in an operand whose batch dims broadcast to `outDims`. */
@@ -81,7 +109,14 @@ function broadcastIndex(dims: number[], outDims: number[]): number[] {
  * A [batch, from0, from1] operand as contiguous [batch, to0, to1]: a reshape when no transpose is
  * needed, otherwise a batched transpose. Either way the caller releases the result.
  */
-function asRowMajor(backend: WasmBackend, x: TensorInfo, batch: number, d0: number, d1: number, flip: boolean): TensorInfo {
+function asRowMajor(
+  backend: WasmBackend,
+  x: TensorInfo,
+  batch: number,
+  d0: number,
+  d1: number,
+  flip: boolean,
+): TensorInfo {
   const x3 = reshape(backend, x, [batch, d0, d1]); // [batch, d0, d1]
   if (!flip) return x3;
   const t = transpose(backend, x3, [0, 2, 1]); // [batch, d1, d0]
@@ -121,7 +156,8 @@ export function wasmBatchMatMul(
     return stock(backend, a, b, transposeA, transposeB);
   }
   const sameBatch = aDims.length === bDims.length && aDims.every((d, i) => d === bDims[i]);
-  if (sameBatch && M * K * N < SMALL_PRODUCT_MACS) return stock(backend, a, b, transposeA, transposeB);
+  if (sameBatch && M * K * N < SMALL_PRODUCT_MACS)
+    return stock(backend, a, b, transposeA, transposeB);
   if (!transposeA && !transposeB && bA === 1 && bB === 1) {
     // Exactly the stock fast path; it also caches the packed weights on b's id across calls.
     return stock(backend, a, b, false, false);
@@ -130,7 +166,8 @@ export function wasmBatchMatMul(
   // Either C = op(A)·op(B) ("direct") or Cᵀ = op(B)ᵀ·op(A)ᵀ then one transpose ("swapped").
   // Pick the one that moves fewer elements: transposes, plus XNNPACK's packing of the right operand.
   const direct = (transposeA ? bA * M * K : 0) + (transposeB ? bB * K * N : 0) + bB * K * N;
-  const swapped = (transposeA ? 0 : bA * M * K) + (transposeB ? 0 : bB * K * N) + bOut * M * N + bA * K * M;
+  const swapped =
+    (transposeA ? 0 : bA * M * K) + (transposeB ? 0 : bB * K * N) + bOut * M * N + bA * K * M;
   const swap = swapped < direct;
 
   const left = swap
@@ -174,7 +211,15 @@ function batchedProduct(
   if (sharedRight && leftInOrder) {
     // One right operand for every batch: fold the batch into the rows, one product.
     const rightView = makeView(backend, right, 0, [1, inner, cols]);
-    fastProduct(backend, heapId(backend, left), heapId(backend, rightView), heapId(backend, out), bOut * rows, inner, cols);
+    fastProduct(
+      backend,
+      heapId(backend, left),
+      heapId(backend, rightView),
+      heapId(backend, out),
+      bOut * rows,
+      inner,
+      cols,
+    );
     disposeView(backend, rightView);
     return out;
   }
@@ -192,7 +237,15 @@ function batchedProduct(
     }
     const leftView = makeView(backend, left, leftIndex[i]! * rows * inner, [1, rows, inner]);
     const outView = makeView(backend, out, i * rows * cols, [1, rows, cols]);
-    fastProduct(backend, heapId(backend, leftView), heapId(backend, rightView), heapId(backend, outView), rows, inner, cols);
+    fastProduct(
+      backend,
+      heapId(backend, leftView),
+      heapId(backend, rightView),
+      heapId(backend, outView),
+      rows,
+      inner,
+      cols,
+    );
     disposeView(backend, leftView);
     disposeView(backend, outView);
     // Free packed weights as soon as no later batch needs them (bounded memory for big batches).
@@ -204,12 +257,25 @@ function batchedProduct(
   return out;
 }
 
-function stock(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
-  return runStock('BatchMatMul', { inputs: { a, b }, backend, attrs: { transposeA, transposeB } }) as TensorInfo;
+function stock(
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo {
+  return runStock('BatchMatMul', {
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA, transposeB },
+  }) as TensorInfo;
 }
 
 export function batchMatMulKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-  const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+  const { transposeA, transposeB } = (attrs ?? {}) as {
+    transposeA?: boolean;
+    transposeB?: boolean;
+  };
   return wasmBatchMatMul(asWasm(backend), a, b, transposeA === true, transposeB === true);
 }

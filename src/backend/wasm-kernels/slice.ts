@@ -11,7 +11,12 @@ import { tf } from '../tf.js';
 import { asWasm, runStock, sizeOf, typed, type WasmBackend, type WasmKernelArgs } from './heap.js';
 
 /** x[begin : begin+size] (size −1 = to the end), copied from the heap. */
-export function sliceHeap(wb: WasmBackend, x: TensorInfo, begin: number | number[], size: number | number[]): TensorInfo {
+export function sliceHeap(
+  wb: WasmBackend,
+  x: TensorInfo,
+  begin: number | number[],
+  size: number | number[],
+): TensorInfo {
   const [b, s] = tf.slice_util.parseSliceParams(x as never, begin, size);
   const out = wb.makeOutput(s, x.dtype);
   const total = sizeOf(s);
@@ -60,14 +65,20 @@ const heapTypes = new Set(['float32', 'int32']);
 export function sliceKernel(args: WasmKernelArgs): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   if (!heapTypes.has(x.dtype)) return runStock('Slice', args) as TensorInfo;
-  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const { begin, size } = args.attrs as unknown as {
+    begin: number | number[];
+    size: number | number[];
+  };
   return sliceHeap(asWasm(args.backend), x, begin, size);
 }
 
 export function splitVKernel(args: WasmKernelArgs): TensorInfo[] {
   const { x } = args.inputs as { x: TensorInfo };
   if (!heapTypes.has(x.dtype)) return runStock('SplitV', args) as TensorInfo[];
-  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  const { numOrSizeSplits, axis } = args.attrs as unknown as {
+    numOrSizeSplits: number | number[];
+    axis: number;
+  };
   const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
   const sizes = tf.backend_util.prepareSplitSize(x as never, numOrSizeSplits, ax);
   const begin = new Array<number>(x.shape.length).fill(0);
