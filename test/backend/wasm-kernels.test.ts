@@ -401,4 +401,51 @@ describe('wasm training kernels', () => {
     assert.deepEqual(Array.from(ints.dataSync()), [2, 3, 5, 6]);
     ints.dispose();
   });
+
+  it('a whole small CPC-style training step has the same loss and gradients as cpu', async () => {
+    // Strided conv1d-as-conv2d stack with padding + ReLU, a prediction matmul, negatives by gather,
+    // log-softmax over positive + negatives, mean: every kernel above, chained.
+    const rng = new Rng(29);
+    const C = 16;
+    const layers: [number, number, number, number][] = [
+      [10, 5, 2, 1],
+      [8, 4, 2, C],
+      [4, 2, 1, C],
+    ];
+    const weights = layers.map(([k, , , cin]) => randomArray(rng, k * cin * C).map((v) => v * 0.3));
+    const wk = randomArray(rng, C * C).map((v) => v * 0.3);
+    const input = randomArray(rng, 2 * 400);
+    await compareBackends('training step', () => {
+      const ws = layers.map(([k, , , cin], i) => tf.tensor4d(weights[i]!, [1, k, cin, C]));
+      const wkT = tf.tensor2d(wk, [C, C]);
+      const x = tf.tensor4d(input, [2, 1, 400, 1]);
+      const lossOf = (...params: Tensor[]): tf.Scalar => {
+        let h = x;
+        layers.forEach(([, s, p], i) => {
+          const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+            [0, 0],
+            [0, 0],
+            [p, p],
+            [0, 0],
+          ];
+          h = tf.relu(tf.conv2d(h, params[i] as tf.Tensor4D, [1, s], pad));
+        });
+        const z = tf.reshape(h, [-1, C]); // [B·T, C]
+        const n = z.shape[0]!;
+        const negIds = tf.tensor1d(
+          Array.from({ length: n * 5 }, (_, i) => (i * 7 + 3) % n),
+          'int32',
+        );
+        const pred = tf.matMul(z, params[layers.length] as tf.Tensor2D); // [B·T, C]
+        const negs = tf.reshape(tf.gather(z, negIds), [n, 5, C]); // [B·T, 5, C]
+        const pos = tf.sum(tf.mul(pred, z), -1, true); // [B·T, 1]
+        const neg = tf.squeeze(tf.matMul(negs, tf.expandDims(pred, 2)), [2]); // [B·T, 5]
+        const logits = tf.concat([pos, neg], 1); // [B·T, 6]
+        return tf.neg(tf.mean(tf.slice(tf.logSoftmax(logits), [0, 0], [-1, 1]))) as tf.Scalar;
+      };
+      const params = [...ws, wkT];
+      const { value, grads } = tf.valueAndGrads(lossOf)(params);
+      return [tf.reshape(value, [1]), ...grads];
+    });
+  });
 });
