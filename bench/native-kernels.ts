@@ -19,7 +19,13 @@ const active = await initBackend('native');
 const addon = nativeAddon()!;
 let seed = 1;
 const random = (shape: number[]): Tensor =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1), shape);
+  tf.tensor(
+    Float32Array.from(
+      { length: shape.reduce((a, b) => a * b, 1) },
+      () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1,
+    ),
+    shape,
+  );
 
 /** Median seconds over a few runs after one warm-up. */
 function time(fn: () => void, runs = 5): number {
@@ -32,33 +38,58 @@ function time(fn: () => void, runs = 5): number {
   }
   return t.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
-const kernel = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => () => {
-  const out = tf.engine().runKernel(name, inputs, attrs as never) as Tensor;
-  out.dispose();
-};
+const kernel =
+  (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => () => {
+    const out = tf.engine().runKernel(name, inputs, attrs as never) as Tensor;
+    out.dispose();
+  };
 
 const batch = quick ? 2 : 8;
 const [len, c, k, s, p] = [4095, 512, 8, 4, 2];
 const outLen = Math.floor((len + 2 * p - k) / s) + 1;
 const convGflop = (2 * batch * outLen * c * k * c) / 1e9;
-const x = random([batch, 1, len, c]), w = random([1, k, c, c]), dy = random([batch, 1, outLen, c]);
-const pad = [[0, 0], [0, 0], [p, p], [0, 0]];
+const x = random([batch, 1, len, c]),
+  w = random([1, k, c, c]),
+  dy = random([batch, 1, outLen, c]);
+const pad = [
+  [0, 0],
+  [0, 0],
+  [p, p],
+  [0, 0],
+];
 const convAttrs = { strides: [1, s], pad, dataFormat: 'NHWC', dilations: [1, 1] };
 const rows: Array<[string, number, number]> = [];
-const add = (name: string, gflop: number, fn: () => void) => rows.push([name, gflop, gflop / time(fn)]);
+const add = (name: string, gflop: number, fn: () => void) =>
+  rows.push([name, gflop, gflop / time(fn)]);
 
 add('audio L2 conv forward', convGflop, kernel('Conv2D', { x, filter: w }, convAttrs));
-add('audio L2 conv BPI', convGflop, kernel('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs, inputShape: x.shape }));
-add('audio L2 conv BPF', convGflop, kernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: w.shape }));
+add(
+  'audio L2 conv BPI',
+  convGflop,
+  kernel('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs, inputShape: x.shape }),
+);
+add(
+  'audio L2 conv BPF',
+  convGflop,
+  kernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: w.shape }),
+);
 
 const gemm = (m: number, n: number, kk: number, label: string) => {
-  const a = random([m, kk]), b = random([kk, n]);
+  const a = random([m, kk]),
+    b = random([kk, n]);
   const gflop = (2 * m * n * kk) / 1e9;
   add(`${label} tf.matMul (auto)`, gflop, () => tf.matMul(a, b).dispose());
-  const av = a.dataSync() as Float32Array, bv = b.dataSync() as Float32Array, cv = new Float32Array(m * n);
-  for (const [impl, name] of [[1, 'dnnl_sgemm'], [2, 'OpenBLAS']] as const) {
+  const av = a.dataSync() as Float32Array,
+    bv = b.dataSync() as Float32Array,
+    cv = new Float32Array(m * n);
+  for (const [impl, name] of [
+    [1, 'dnnl_sgemm'],
+    [2, 'OpenBLAS'],
+  ] as const) {
     addon.setGemmImpl(impl);
-    add(`${label} addon ${name}`, gflop, () => addon.gemm(av, bv, cv, 1, 1, 1, m, n, kk, false, false));
+    add(`${label} addon ${name}`, gflop, () =>
+      addon.gemm(av, bv, cv, 1, 1, 1, m, n, kk, false, false),
+    );
   }
   addon.setGemmImpl(0);
   tf.dispose([a, b]);
@@ -72,7 +103,9 @@ console.log('| workload | GFLOP | native GFLOP/s | PyTorch 2T GFLOP/s |');
 console.log('|---|---|---|---|');
 for (const [name, gflop, rate] of rows) {
   const ref = torch?.[name.replace(/ (tf\.matMul \(auto\)|addon .*)$/, '')];
-  console.log(`| ${name} | ${gflop.toFixed(3)} | ${rate.toFixed(1)} | ${ref === undefined ? '—' : ref.toFixed(1)} |`);
+  console.log(
+    `| ${name} | ${gflop.toFixed(3)} | ${rate.toFixed(1)} | ${ref === undefined ? '—' : ref.toFixed(1)} |`,
+  );
 }
 if (!torch) console.log('(PyTorch column empty: /usr/bin/python3 with torch not available)');
 tf.dispose([x, w, dy]);

@@ -24,6 +24,53 @@ void One(bool useBlas, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const 
   }
 }
 
+// A plain loop for tiny products (the InfoNCE scores are 11x512 by 512x1, their gradients
+// rank-1 updates), used when it was measured faster than oneDNN's per-call dispatch.
+void Small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
+  // A vector is laid out the same whether or not it is "transposed": pick the loop that keeps
+  // the innermost loop long and contiguous (a short inner loop is all set-up overhead).
+  if (K == 1) ta = false, tb = false;
+  if (M == 1) ta = false;
+  if (N == 1) tb = true;
+  if (N == 1 && ta) {
+    // C[i] = sum_k A[k, i] * B[k]: axpy over contiguous rows of A.
+    for (int64_t i = 0; i < M; i++) C[i] = 0.0f;
+    for (int64_t k = 0; k < K; k++) {
+      const float bk = B[k];
+      const float* a = A + k * M;
+      for (int64_t i = 0; i < M; i++) C[i] += a[i] * bk;
+    }
+  } else if (!tb) {
+    for (int64_t i = 0; i < M * N; i++) C[i] = 0.0f;
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t k = 0; k < K; k++) {
+        const float a = ta ? A[k * M + i] : A[i * K + k];
+        const float* b = B + k * N;
+        float* c = C + i * N;
+        for (int64_t j = 0; j < N; j++) c[j] += a * b[j];
+      }
+  } else {
+    // Dot products along contiguous rows of B (and of A unless it is transposed).
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) {
+        const float* b = B + j * K;
+        float acc = 0.0f;
+        if (!ta) {
+          const float* a = A + i * K;
+          // omp simd lets the compiler reorder this float sum into vector lanes.
+#pragma omp simd reduction(+ : acc)
+          for (int64_t k = 0; k < K; k++) acc += a[k] * b[k];
+        } else {
+#pragma omp simd reduction(+ : acc)
+          for (int64_t k = 0; k < K; k++) acc += A[k * M + i] * b[k];
+        }
+        C[i * N + j] = acc;
+      }
+  }
+}
+
+constexpr int64_t kSmallWork = 1 << 14;
+
 // gemm(a, b, c, batch, batchA, batchB, M, N, K, transA, transB): c[i] = op(a[i]) . op(b[i]),
 // where a batch of 1 is broadcast.
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -38,7 +85,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   // OpenBLAS was measured no faster than dnnl_sgemm on large products and 4x slower on
   // GRU-sized ones, so the default is oneDNN; OpenBLAS stays selectable for benchmarks.
   const bool useBlas = gemmImpl == 2;
-  if (batch > 1 && work < (1 << 22) && !useBlas) {
+  if (work <= kSmallWork && gemmImpl == 0) {
+#pragma omp parallel for schedule(static) if (batch * work >= (1 << 16))
+    for (int64_t i = 0; i < batch; i++) Small(ta, tb, M, N, K, a + i * sa, b + i * sb, c + i * sc);
+  } else if (batch > 1 && work < (1 << 22) && !useBlas) {
 #pragma omp parallel for schedule(static) if (batch * work > (1 << 16))
     for (int64_t i = 0; i < batch; i++) One(false, ta, tb, M, N, K, a + i * sa, b + i * sb, c + i * sc);
   } else {

@@ -12,7 +12,16 @@ import { tf, type Tensor } from '../../src/backend/tf.js';
 import { initBackend } from '../../src/backend/select.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 import { relativeError } from '../helpers/assert-close.js';
-import { BINARY_CASES, CONV_CASES, MATMUL_CASES, REDUCE_CASES, SHAPE_CASES, UNARY_CASES, type InputKind, type OpCase } from './native-cases.js';
+import {
+  BINARY_CASES,
+  CONV_CASES,
+  MATMUL_CASES,
+  REDUCE_CASES,
+  SHAPE_CASES,
+  UNARY_CASES,
+  type InputKind,
+  type OpCase,
+} from './native-cases.js';
 
 const native = loadNativeBackend();
 const skip = native.ok ? false : `native backend unavailable: ${native.reason}`;
@@ -47,8 +56,18 @@ async function runCase(c: OpCase, seed: number): Promise<Outputs> {
   const rand = mulberry32(seed);
   const before = tf.memory().numTensors;
   const xs = c.floats.map((spec) => {
-    const { shape, kind } = Array.isArray(spec) ? { shape: spec as number[], kind: 'normal' as const } : (spec as { shape: number[]; kind: InputKind });
-    return tf.tensor(floats(shape.reduce((p, d) => p * d, 1), kind, rand), shape, 'float32');
+    const { shape, kind } = Array.isArray(spec)
+      ? { shape: spec as number[], kind: 'normal' as const }
+      : (spec as { shape: number[]; kind: InputKind });
+    return tf.tensor(
+      floats(
+        shape.reduce((p, d) => p * d, 1),
+        kind,
+        rand,
+      ),
+      shape,
+      'float32',
+    );
   });
   const ints = (c.ints ?? []).map(({ shape, max }) => {
     const v = new Int32Array(shape.reduce((p, d) => p * d, 1)).map(() => Math.floor(rand() * max));
@@ -64,7 +83,11 @@ async function runCase(c: OpCase, seed: number): Promise<Outputs> {
     tf.dispose([dy, ...g]);
   }
   tf.dispose([y, ...xs, ...ints]);
-  assert.equal(tf.memory().numTensors, before, `${c.name}: leaked ${tf.memory().numTensors - before} tensors`);
+  assert.equal(
+    tf.memory().numTensors,
+    before,
+    `${c.name}: leaked ${tf.memory().numTensors - before} tensors`,
+  );
   return { forward, grads };
 }
 
@@ -107,11 +130,30 @@ describe('native backend registration', { skip }, () => {
   });
 
   it('overrides the hot kernels and keeps every other cpu kernel', () => {
-    for (const name of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Add', 'Sum', 'Transpose', 'GatherV2']) {
-      assert.notEqual(tf.getKernel(name, 'native')?.kernelFunc, tf.getKernel(name, 'cpu')?.kernelFunc, name);
+    for (const name of [
+      'Conv2D',
+      'Conv2DBackpropInput',
+      'Conv2DBackpropFilter',
+      'BatchMatMul',
+      'Add',
+      'Sum',
+      'Transpose',
+      'GatherV2',
+    ]) {
+      assert.notEqual(
+        tf.getKernel(name, 'native')?.kernelFunc,
+        tf.getKernel(name, 'cpu')?.kernelFunc,
+        name,
+      );
     }
-    const cpuNames = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
-    const nativeNames = tf.getKernelsForBackend('native').map((k) => k.kernelName).sort();
+    const cpuNames = tf
+      .getKernelsForBackend('cpu')
+      .map((k) => k.kernelName)
+      .sort();
+    const nativeNames = tf
+      .getKernelsForBackend('native')
+      .map((k) => k.kernelName)
+      .sort();
     assert.deepEqual(nativeNames, cpuNames);
   });
 
@@ -136,10 +178,14 @@ describe('native backend fallback', () => {
     const script =
       "import { loadNativeBackend } from './src/backend/native/index.ts';" +
       'console.log(JSON.stringify(loadNativeBackend()));';
-    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, GIM_NATIVE_ADDON: addon },
-      encoding: 'utf8',
-    });
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { ...process.env, GIM_NATIVE_ADDON: addon },
+        encoding: 'utf8',
+      },
+    );
     assert.equal(res.status, 0, res.stderr);
     return JSON.parse(res.stdout.trim().split('\n').pop()!) as { ok: boolean; reason?: string };
   };
@@ -147,7 +193,10 @@ describe('native backend fallback', () => {
   it('reports ok: false with a reason when the addon file is missing', () => {
     const status = probe('/nonexistent/gim_native.node');
     assert.equal(status.ok, false);
-    assert.match(status.reason!, /addon not built \(\/nonexistent\/gim_native\.node does not exist/);
+    assert.match(
+      status.reason!,
+      /addon not built \(\/nonexistent\/gim_native\.node does not exist/,
+    );
   });
 
   it('reports ok: false with the loader error when the addon file is not a valid addon', () => {

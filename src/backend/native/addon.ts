@@ -16,19 +16,54 @@ export interface NativeAddon {
   /** kind 0: (x, w) -> y; 1: (dy, w) -> dx; 2: (x, dy) -> dw. dims: N H W C KH KW OC OH OW sH sW dH dW pT pL pB pR. */
   conv(kind: 0 | 1 | 2, a: F32, b: F32, out: F32, dims: number[]): void;
   convCacheSize(): number;
-  gemm(a: F32, b: F32, c: F32, batch: number, batchA: number, batchB: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  gemm(
+    a: F32,
+    b: F32,
+    c: F32,
+    batch: number,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
   /** 0 automatic, 1 oneDNN, 2 OpenBLAS. */
   setGemmImpl(impl: 0 | 1 | 2): void;
-  binary(op: number, a: F32, aShape: number[], b: F32, bShape: number[], out: F32, outShape: number[]): void;
+  binary(
+    op: number,
+    a: F32,
+    aShape: number[],
+    b: F32,
+    bShape: number[],
+    out: F32,
+    outShape: number[],
+  ): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
   /** Reduces the middle axis of an [m, k, n] view. */
   reduce(op: number, x: F32, out: F32, m: number, k: number, n: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number): void;
   transpose(x: Data32, shape: number[], perm: number[], out: Data32): void;
-  copyBox(src: Data32, srcShape: number[], srcStart: number[], dst: Data32, dstShape: number[], dstStart: number[], box: number[]): void;
+  copyBox(
+    src: Data32,
+    srcShape: number[],
+    srcStart: number[],
+    dst: Data32,
+    dstShape: number[],
+    dstStart: number[],
+    box: number[],
+  ): void;
   tile(x: Data32, shape: number[], reps: number[], out: Data32): void;
   /** Returns the position of the first out-of-range index, or -1. */
-  gather(x: Data32, indices: Int32Array, out: Data32, outer: number, axisDim: number, inner: number): number;
+  gather(
+    x: Data32,
+    indices: Int32Array,
+    out: Data32,
+    outer: number,
+    axisDim: number,
+    inner: number,
+  ): number;
   segmentSum(x: F32, ids: Int32Array, out: F32, inner: number, numSegments: number): void;
 }
 
@@ -56,6 +91,8 @@ export function loadAddon(path: string): { addon: NativeAddon } | { reason: stri
     }
     return { addon };
   } catch (err) {
-    return { reason: `addon failed to load from ${path}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      reason: `addon failed to load from ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }

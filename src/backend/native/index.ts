@@ -41,7 +41,10 @@ export function loadNativeBackend(): NativeStatus {
       description: `oneDNN ${info.dnnl} + ${blas}, ${info.ompThreads} threads`,
     };
   } catch (err) {
-    status = { ok: false, reason: `native backend failed to register: ${err instanceof Error ? err.message : String(err)}` };
+    status = {
+      ok: false,
+      reason: `native backend failed to register: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   return status;
 }

@@ -2,7 +2,13 @@
  * Shared plumbing for the native kernels: reading a tensor's typed array out of the cpu-derived
  * backend, making outputs, and falling back to the stock cpu kernel for cases we do not handle.
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { Data32, NativeAddon } from './addon.js';
@@ -16,7 +22,10 @@ export interface KernelArgs {
 }
 
 /** A kernel body: returns its outputs, or null to hand the call to the cpu kernel. */
-export type NativeKernel = (args: KernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[] | null;
+export type NativeKernel = (
+  args: KernelArgs,
+  addon: NativeAddon,
+) => TensorInfo | TensorInfo[] | null;
 
 /** The values of a float32 tensor, or null when it is some other dtype. */
 export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
@@ -42,7 +51,11 @@ export function size(shape: readonly number[]): number {
 }
 
 export function output(backend: MathBackendCPU, shape: number[], values: Data32): TensorInfo {
-  return backend.makeTensorInfo(shape, values instanceof Float32Array ? 'float32' : 'int32', values);
+  return backend.makeTensorInfo(
+    shape,
+    values instanceof Float32Array ? 'float32' : 'int32',
+    values,
+  );
 }
 
 /** Calls another kernel of this backend (native if overridden, else cpu) from inside a kernel. */
@@ -58,7 +71,8 @@ export function override(name: string, addon: NativeAddon, body: NativeKernel): 
   if (!cpu) return;
   // Kernels called from gradient functions may come without attrs.
   const kernelFunc = ((args: KernelArgs) =>
-    body({ ...args, attrs: args.attrs ?? {} }, addon) ?? cpu.kernelFunc(args as never)) as unknown as KernelFunc;
+    body({ ...args, attrs: args.attrs ?? {} }, addon) ??
+    cpu.kernelFunc(args as never)) as unknown as KernelFunc;
   if (tf.getKernel(name, BACKEND_NAME)) tf.unregisterKernel(name, BACKEND_NAME);
   const config: KernelConfig = { kernelName: name, backendName: BACKEND_NAME, kernelFunc };
   tf.registerKernel(config);

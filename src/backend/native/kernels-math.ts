@@ -8,14 +8,37 @@ import type { NativeAddon } from './addon.js';
 import { callKernel, f32, output, override, size, type KernelArgs } from './kernel-util.js';
 
 // Op codes; they match the enums in native/elementwise.cc and native/reduce.cc.
-const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7 };
-const UNARY = { Relu: 0, Step: 1, Sigmoid: 2, Tanh: 3, Exp: 4, Log: 5, Neg: 6, Square: 7, Sqrt: 8, Rsqrt: 9, Abs: 10, Reciprocal: 11 };
+const BINARY = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+  Pow: 7,
+};
+const UNARY = {
+  Relu: 0,
+  Step: 1,
+  Sigmoid: 2,
+  Tanh: 3,
+  Exp: 4,
+  Log: 5,
+  Neg: 6,
+  Square: 7,
+  Sqrt: 8,
+  Rsqrt: 9,
+  Abs: 10,
+  Reciprocal: 11,
+};
 const REDUCE = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 };
 
 function binary(op: number) {
   return ({ inputs, backend }: KernelArgs, addon: NativeAddon) => {
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    const av = f32(backend, a), bv = f32(backend, b);
+    const av = f32(backend, a),
+      bv = f32(backend, b);
     if (!av || !bv) return null;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = new Float32Array(size(shape));
@@ -70,7 +93,8 @@ function reduce(op: number, axisAttr: 'axis' | 'reductionIndices') {
     const out = new Float32Array(size(outShape));
     addon.reduce(op, xv, out, m, k, n);
     if (moved) backend.disposeIntermediateTensorInfo(moved);
-    const shape = attrs['keepDims'] === true ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+    const shape =
+      attrs['keepDims'] === true ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     return output(backend, shape, out);
   };
 }

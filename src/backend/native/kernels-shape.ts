@@ -15,7 +15,11 @@ function transpose({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const perm = attrs['perm'] as number[];
   const out = alloc(xv, xv.length);
   if (out.length > 0) addon.transpose(xv, x.shape, perm, out);
-  return output(backend, perm.map((p) => x.shape[p]!), out);
+  return output(
+    backend,
+    perm.map((p) => x.shape[p]!),
+    out,
+  );
 }
 
 function tile({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
@@ -33,10 +37,22 @@ function slice({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const x = inputs['x'] as TensorInfo;
   const xv = data32(backend, x);
   if (!xv) return null;
-  const [begin, sliceSize] = tf.slice_util.parseSliceParams(x, attrs['begin'] as number[], attrs['size'] as number[]);
+  const [begin, sliceSize] = tf.slice_util.parseSliceParams(
+    x,
+    attrs['begin'] as number[],
+    attrs['size'] as number[],
+  );
   if (tf.slice_util.isSliceContinous(x.shape, begin!, sliceSize!)) return null;
   const out = alloc(xv, size(sliceSize!));
-  addon.copyBox(xv, x.shape, begin!, out, sliceSize!, sliceSize!.map(() => 0), sliceSize!);
+  addon.copyBox(
+    xv,
+    x.shape,
+    begin!,
+    out,
+    sliceSize!,
+    sliceSize!.map(() => 0),
+    sliceSize!,
+  );
   return output(backend, sliceSize!, out);
 }
 
@@ -49,16 +65,39 @@ function padV2({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const out = new Float32Array(size(shape));
   const value = attrs['constantValue'] as number;
   if (value !== 0) out.fill(value);
-  addon.copyBox(xv, x.shape, x.shape.map(() => 0), out, shape, paddings.map((p) => p[0]), x.shape);
+  addon.copyBox(
+    xv,
+    x.shape,
+    x.shape.map(() => 0),
+    out,
+    shape,
+    paddings.map((p) => p[0]),
+    x.shape,
+  );
   return output(backend, shape, out);
 }
 
 /** Writes each input into `out` one after another along `axis` (each input given `axis` already). */
-function stackAlong(addon: NativeAddon, parts: Array<{ values: Float32Array | Int32Array; shape: number[] }>, axis: number, shape: number[], out: Float32Array | Int32Array) {
+function stackAlong(
+  addon: NativeAddon,
+  parts: Array<{ values: Float32Array | Int32Array; shape: number[] }>,
+  axis: number,
+  shape: number[],
+  out: Float32Array | Int32Array,
+) {
   let offset = 0;
   for (const p of parts) {
     const start = shape.map((_, i) => (i === axis ? offset : 0));
-    if (p.values.length > 0) addon.copyBox(p.values, p.shape, p.shape.map(() => 0), out, shape, start, p.shape);
+    if (p.values.length > 0)
+      addon.copyBox(
+        p.values,
+        p.shape,
+        p.shape.map(() => 0),
+        out,
+        shape,
+        start,
+        p.shape,
+      );
     offset += p.shape[axis]!;
   }
 }
@@ -75,7 +114,10 @@ function concat({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const parts = gatherParts(backend, tensors);
   if (!parts || tensors[0]!.shape.length === 0) return null;
   const axis = tf.util.parseAxisParam(attrs['axis'] as number, tensors[0]!.shape)[0]!;
-  const shape = tf.backend_util.computeOutShape(tensors.map((t) => t.shape), axis);
+  const shape = tf.backend_util.computeOutShape(
+    tensors.map((t) => t.shape),
+    axis,
+  );
   const out = alloc(parts[0]!.values, size(shape));
   stackAlong(addon, parts, axis, shape, out);
   return output(backend, shape, out);
@@ -86,7 +128,8 @@ function pack({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const parts = gatherParts(backend, tensors);
   if (!parts) return null;
   const rank = tensors[0]!.shape.length + 1;
-  const axis = (attrs['axis'] as number) < 0 ? (attrs['axis'] as number) + rank : (attrs['axis'] as number);
+  const axis =
+    (attrs['axis'] as number) < 0 ? (attrs['axis'] as number) + rank : (attrs['axis'] as number);
   for (const p of parts) p.shape.splice(axis, 0, 1);
   const shape = [...parts[0]!.shape];
   shape[axis] = parts.length;
@@ -96,12 +139,29 @@ function pack({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
 }
 
 /** Copies `count` pieces of `x` along `axis`, of the given lengths. */
-function splitPieces(addon: NativeAddon, backend: KernelArgs['backend'], x: TensorInfo, xv: Float32Array | Int32Array, axis: number, lengths: number[], dropAxis: boolean): TensorInfo[] {
+function splitPieces(
+  addon: NativeAddon,
+  backend: KernelArgs['backend'],
+  x: TensorInfo,
+  xv: Float32Array | Int32Array,
+  axis: number,
+  lengths: number[],
+  dropAxis: boolean,
+): TensorInfo[] {
   let offset = 0;
   return lengths.map((len) => {
     const box = x.shape.map((d, i) => (i === axis ? len : d));
     const out = alloc(xv, size(box));
-    if (out.length > 0) addon.copyBox(xv, x.shape, x.shape.map((_, i) => (i === axis ? offset : 0)), out, box, box.map(() => 0), box);
+    if (out.length > 0)
+      addon.copyBox(
+        xv,
+        x.shape,
+        x.shape.map((_, i) => (i === axis ? offset : 0)),
+        out,
+        box,
+        box.map(() => 0),
+        box,
+      );
     offset += len;
     return output(backend, dropAxis ? box.filter((_, i) => i !== axis) : box, out);
   });
@@ -136,11 +196,13 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   if (!xv || !(iv instanceof Int32Array) || (attrs['batchDims'] as number) !== 0) return null;
   const axis = tf.util.parseAxisParam(attrs['axis'] as number, x.shape)[0]!;
   const axisDim = x.shape[axis]!;
-  const outer = size(x.shape.slice(0, axis)), inner = size(x.shape.slice(axis + 1));
+  const outer = size(x.shape.slice(0, axis)),
+    inner = size(x.shape.slice(axis + 1));
   const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
   const out = alloc(xv, size(shape));
   const bad = out.length > 0 ? addon.gather(xv, iv, out, outer, axisDim, inner) : -1;
-  if (bad >= 0) throw new Error(`GatherV2: the index value ${iv[bad]} is not in [0, ${axisDim - 1}]`);
+  if (bad >= 0)
+    throw new Error(`GatherV2: the index value ${iv[bad]} is not in [0, ${axisDim - 1}]`);
   return output(backend, shape, out);
 }
 
@@ -148,7 +210,8 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs, addon: Nativ
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const xv = f32(backend, x);
   const ids = backend.data.get(segmentIds.dataId).values;
-  if (!xv || !(ids instanceof Int32Array) || segmentIds.shape.length !== 1 || x.shape.length === 0) return null;
+  if (!xv || !(ids instanceof Int32Array) || segmentIds.shape.length !== 1 || x.shape.length === 0)
+    return null;
   const numSegments = attrs['numSegments'] as number;
   const shape = [numSegments, ...x.shape.slice(1)];
   const out = new Float32Array(size(shape));
@@ -168,4 +231,3 @@ export function registerShapeKernels(addon: NativeAddon): void {
   override('GatherV2', addon, gatherV2);
   override('UnsortedSegmentSum', addon, unsortedSegmentSum);
 }
-
