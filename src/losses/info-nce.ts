@@ -99,17 +99,26 @@ export function infoNceWithDraw(
     const cWin = Lw === L ? c : c.slice([0, s, 0], [B, Lw, D]); // [B, Lw, D]
     const wc = tf.matMul(cWin.reshape([B * Lw, D]), weight).reshape([B, Lw, K, C]); // [B, Lw, K, C]
     const zFlat = z.reshape([B * L, C]); // [B·L, C]
+    // Nested draws (batch-permutation): gather step 1's negatives once; step k is a suffix of them.
+    const R1 = B * (Lw - 1);
+    const shared = draw.nested ? tf.gather(zFlat, tf.tensor1d(draw.negatives[0]!, 'int32')).reshape([R1, N, C]) : null; // [R1, N, C]
     const losses: Tensor[] = [];
     const accuracies: Tensor[] = [];
     for (let k = 1; k <= K; k++) {
       const R = B * (Lw - k);
-      const pred = wc.slice([0, 0, k - 1, 0], [B, Lw - k, 1, C]).reshape([R, C, 1]); // W_k c_t: [R, C, 1]
+      const pred = wc.slice([0, 0, k - 1, 0], [B, Lw - k, 1, C]).reshape([R, 1, C]); // W_k c_t: [R, 1, C]
       const pos = zWin.slice([0, k, 0], [B, Lw - k, C]).reshape([R, 1, C]); // z_{t+k}: [R, 1, C]
-      const source = draw.source === 'full' ? zFlat : pos.reshape([R, C]);
-      const idx = tf.tensor1d(draw.negatives[k - 1]!, 'int32'); // [R·N]
-      const neg = tf.gather(source, idx).reshape([R, N, C]); // [R, N, C]
-      const candidates = tf.concat([pos, neg], 1); // [R, 1+N, C], positive at index 0
-      const scores = tf.matMul(candidates, pred).reshape([R, 1 + N]); // [R, 1+N]
+      let neg: Tensor; // [R, N, C]
+      if (shared) {
+        neg = R === R1 ? shared : shared.slice([R1 - R, 0, 0], [R, N, C]);
+      } else {
+        const source = draw.source === 'full' ? zFlat : pos.reshape([R, C]);
+        neg = tf.gather(source, tf.tensor1d(draw.negatives[k - 1]!, 'int32')).reshape([R, N, C]);
+      }
+      // Scores by multiply-and-sum over C (cheaper on every backend than R tiny batched matmuls).
+      const posScore = tf.sum(tf.mul(pos, pred), 2); // [R, 1]
+      const negScore = tf.sum(tf.mul(neg, pred), 2); // [R, N]
+      const scores = tf.concat([posScore, negScore], 1); // [R, 1+N], positive at index 0
       const logProb = tf.logSoftmax(scores); // stable: subtracts the row max
       losses.push(tf.neg(tf.mean(logProb.slice([0, 0], [R, 1]))));
       accuracies.push(tf.mean(tf.equal(tf.argMax(scores, 1), 0).toFloat()));

@@ -38,6 +38,11 @@ export interface InfoNceDraw {
   readonly source: 'full' | 'step';
   /** negatives[k−1]: Int32Array of length B·(Lw−k)·N, laid out [row][n]. */
   readonly negatives: readonly Int32Array[];
+  /**
+   * True when every step's negatives are a suffix of step 1's (batch-permutation): then one
+   * gather of step 1's rows serves all k, each k taking a contiguous slice of it.
+   */
+  readonly nested: boolean;
 }
 
 /** Draw the subsample window and all negative indices for one loss call. */
@@ -55,17 +60,14 @@ export function drawNegatives(shape: InfoNceShape, method: NegativeSampling, rng
     const rows = B * L;
     const needed = B * (Lw - 1); // rows used by k = 1, the longest step
     const tails = Array.from({ length: N }, () => permutationTail(rng, rows, needed));
-    for (let k = 1; k <= K; k++) {
-      const R = B * (Lw - k);
-      const idx = new Int32Array(R * N);
-      for (let n = 0; n < N; n++) {
-        const tail = tails[n]!; // tail[j] = permutation[rows − needed + j]
-        const offset = needed - R; // the last R entries of the permutation
-        for (let r = 0; r < R; r++) idx[r * N + n] = tail[offset + r]!;
-      }
-      negatives.push(idx);
+    // Step 1 uses all `needed` entries of each tail; step k its last B·(Lw−k): a suffix.
+    const first = new Int32Array(needed * N);
+    for (let n = 0; n < N; n++) {
+      const tail = tails[n]!; // tail[j] = permutation[rows − needed + j]
+      for (let r = 0; r < needed; r++) first[r * N + n] = tail[r]!;
     }
-    return { windowStart, windowLength, source: 'full', negatives };
+    for (let k = 1; k <= K; k++) negatives.push(first.subarray((needed - B * (Lw - k)) * N));
+    return { windowStart, windowLength, source: 'full', negatives, nested: true };
   }
   if (method === 'offset') {
     for (let k = 1; k <= K; k++) {
@@ -77,7 +79,7 @@ export function drawNegatives(shape: InfoNceShape, method: NegativeSampling, rng
       }
       negatives.push(idx);
     }
-    return { windowStart, windowLength, source: 'step', negatives };
+    return { windowStart, windowLength, source: 'step', negatives, nested: false };
   }
   // within-sequence
   const perms = Array.from({ length: N }, () => rng.permutation(B * L));
@@ -97,7 +99,7 @@ export function drawNegatives(shape: InfoNceShape, method: NegativeSampling, rng
     }
     negatives.push(idx);
   }
-  return { windowStart, windowLength, source: 'full', negatives };
+  return { windowStart, windowLength, source: 'full', negatives, nested: false };
 }
 
 /**

@@ -1,9 +1,136 @@
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
+import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
+import { formatSeconds, progressLine } from '../progress.js';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
+import { loadPreset } from '../../config/presets.js';
+import { DEFAULT_AUDIO_CONFIG, resolveAudioConfig, type AudioGimConfig } from '../../gim/audio-config.js';
+import { AudioTrainer, readCheckpointConfig, type StepRecord } from '../../gim/audio-trainer.js';
+import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
+import { checkpointPath } from '../../gim/checkpoint.js';
+import { ConfigError } from '../../errors.js';
+
+const HELP = `usage: gim train [options]
+
+Train Greedy InfoMax (or end-to-end CPC with --layout cpc) on raw audio.
+
+options:
+  --preset NAME|FILE     start from a preset (configs/: audio-paper, tiny, demo) or a JSON file
+  --data DIR             corpus in LibriSpeech layout (real, or made by \`gim data synth-speech\`);
+                         without it, generated harmonic tones are used
+  --out DIR              where the checkpoint and train-log.jsonl go (default runs/<layout>-<time>)
+  --resume DIR           continue the run saved in DIR exactly (--steps may extend it)
+  --steps N  --batch-size N  --lr X  --seed N  --layout gim-6|gim-5|cpc  --channels N
+  --window SAMPLES  --log-every N  --checkpoint-every N
+  --set PATH=VALUE       any config field, e.g. --set loss.negativeSamples=16 (repeatable)
+  --backend NAME         ${BACKEND_NAMES.join(' | ')} (default auto)
+  --modality audio|vision
+  -h, --help
+
+Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C exits at once.`;
 
 export const command: CommandModule = {
-  summary: '(not implemented yet)',
-  async run(): Promise<number> {
-    process.stderr.write('gim train: not implemented yet\n');
-    return 2;
+  summary: 'train GIM / CPC (audio; vision with --modality vision)',
+  async run(argv) {
+    const { values } = parseFlags('train', argv, {
+      ...CONFIG_FLAGS,
+      data: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      backend: { type: 'string' },
+      modality: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (values.modality === 'vision') {
+      const vision = await import('./train-vision.js');
+      return vision.runVisionTraining(argv.filter((a, i) => a !== '--modality' && argv[i - 1] !== '--modality' && a !== 'vision'));
+    }
+    if (values.modality !== undefined && values.modality !== 'audio') {
+      throw new ConfigError('--modality', '"audio" or "vision"', values.modality, 'command line');
+    }
+    const resumeDir = values.resume as string | undefined;
+    const config = resolveRunConfig(values, resumeDir);
+    const outDir = resumeDir ?? (values.out as string | undefined) ?? join('runs', `${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    if (!resumeDir && existsSync(checkpointPath(outDir))) {
+      throw new ConfigError('--out', 'a directory without a checkpoint (use --resume to continue it)', outDir, 'command line');
+    }
+    const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
+    const source = await makeSource(config);
+    const trainer = resumeDir ? await AudioTrainer.resume(resumeDir, config, source) : AudioTrainer.create(config, source);
+    mkdirSync(outDir, { recursive: true });
+    const logFile = join(outDir, 'train-log.jsonl');
+    const quiet = Boolean(values.quiet);
+    process.stderr.write(
+      `gim train: ${config.encoder.layout} (${trainer.model.modules.length} module${trainer.model.modules.length > 1 ? 's' : ''}), ` +
+        `${config.data.source === 'tones' ? 'generated tones' : config.data.dir}, backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ` +
+        `steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
+    );
+
+    let stopRequested = false;
+    const onSigint = (): void => {
+      if (stopRequested) process.exit(130);
+      stopRequested = true;
+      process.stderr.write('\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    };
+    process.on('SIGINT', onSigint);
+    const progress = progressLine();
+    const started = Date.now();
+    const startStep = trainer.step;
+    let smoothed: number[] | null = null;
+    try {
+      await trainer.run(outDir, {
+        shouldStop: () => stopRequested,
+        onStep: (r: StepRecord) => {
+          appendFileSync(logFile, `${JSON.stringify(logLine(r))}\n`);
+          const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
+          smoothed = smoothed ? smoothed.map((s, i) => 0.9 * s + 0.1 * losses[i]!) : losses;
+          const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
+          const eta = (config.train.steps - r.step) / rate;
+          const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
+          if (!quiet) progress.update(text, r.step % config.train.logEvery === 0 || r.step === config.train.steps);
+        },
+        onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
+      });
+    } finally {
+      progress.done();
+      process.off('SIGINT', onSigint);
+    }
+    process.stderr.write(`gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`);
+    trainer.dispose();
+    return stopRequested ? 130 : 0;
   },
 };
+
+function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | undefined): AudioGimConfig {
+  const layers: { source: string; values: unknown }[] = [];
+  if (resumeDir) layers.push({ source: `checkpoint ${resumeDir}`, values: readCheckpointConfig(resumeDir) });
+  if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
+  const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
+  if (typeof values.data === 'string') flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
+  layers.push({ source: 'flags', values: flags });
+  return resolveAudioConfig(layers);
+}
+
+async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
+  if (config.data.source === 'tones') return new ToneSource(config.train.seed, config.train.batchSize, config.data.windowSamples);
+  const { openLibriSpeech } = await import('../../data/audio/index.js');
+  const corpus = await openLibriSpeech(config.data.dir, { windowSamples: config.data.windowSamples });
+  return new CorpusSource(corpus, config.train.batchSize, config.train.seed + 2);
+}
+
+function logLine(r: StepRecord): object {
+  return {
+    step: r.step,
+    seconds: Number(r.seconds.toFixed(4)),
+    loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
+    accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
+    tensorBytes: r.memory.tensorBytes,
+    rssBytes: r.memory.rssBytes,
+  };
+}
