@@ -325,6 +325,11 @@ export const SHAPE_CASES: OpCase[] = [
     f: ([x]) => tf.transpose(x!, [2, 0, 1]),
   },
   { name: 'transpose [1,2,0]', floats: [[5, 1, 7]], f: ([x]) => tf.transpose(x!, [1, 2, 0]) },
+  {
+    name: 'transpose identity order',
+    floats: [[5, 1, 7]],
+    f: ([x]) => tf.transpose(x!, [1, 0, 2]).mul(2),
+  },
   { name: 'tile [2,3] x [2,2]', floats: [[2, 3]], f: ([x]) => tf.tile(x!, [2, 2]) },
   { name: 'tile [1,5,1] x [3,1,4]', floats: [[1, 5, 1]], f: ([x]) => tf.tile(x!, [3, 1, 4]) },
   { name: 'slice strided', floats: [[4, 5, 6]], f: ([x]) => tf.slice(x!, [1, 0, 2], [2, 5, 3]) },

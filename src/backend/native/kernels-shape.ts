@@ -13,6 +13,14 @@ function transpose({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const xv = data32(backend, x);
   if (!xv) return null;
   const perm = attrs['perm'] as number[];
+  const shape = perm.map((p) => x.shape[p]!);
+  // A permutation that keeps the non-unit axes in order leaves memory as it is (GatherV2's
+  // gradient transposes by the identity): share the data, as the cpu Reshape kernel does.
+  const order = perm.filter((p) => x.shape[p]! !== 1);
+  if (order.every((p, i) => i === 0 || p > order[i - 1]!)) {
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape, dtype: x.dtype };
+  }
   const out = alloc(xv, xv.length);
   if (out.length > 0) addon.transpose(xv, x.shape, perm, out);
   return output(
