@@ -42,8 +42,8 @@ export async function measureSpeakerBaseline(root: string, options: BaselineOpti
   standardise(train.x, test.x);
   const classes = corpus.speakers.length;
   const accuracyByL2 = l2Grid.map((l2) => {
-    const model = fitSoftmax(train.x, train.y, classes, l2, iterations);
-    return { l2, trainAccuracy: accuracy(model, train.x, train.y), testAccuracy: accuracy(model, test.x, test.y) };
+    const model = trainSoftmax(train.x, train.y, classes, l2, iterations);
+    return { l2, trainAccuracy: softmaxAccuracy(model, train.x, train.y), testAccuracy: softmaxAccuracy(model, test.x, test.y) };
   });
   return {
     speakers: classes,
@@ -131,7 +131,7 @@ function standardise(train: Float64Array[], test: Float64Array[]): void {
   }
 }
 
-interface Softmax {
+export interface Softmax {
   w: Float64Array; // [D, C]
   b: Float64Array; // [C]
   classes: number;
@@ -146,7 +146,7 @@ function logits(m: Softmax, x: Float64Array, out: Float64Array): void {
 }
 
 /** Full-batch Adam on mean cross-entropy + l2 · |W|². */
-function fitSoftmax(x: Float64Array[], y: number[], classes: number, l2: number, iterations: number): Softmax {
+export function trainSoftmax(x: Float64Array[], y: number[], classes: number, l2: number, iterations: number): Softmax {
   const d = x[0]!.length;
   const m: Softmax = { w: new Float64Array(d * classes), b: new Float64Array(classes), classes };
   const params = [m.w, m.b];
@@ -186,7 +186,7 @@ function adam(p: Float64Array, g: Float64Array, [m1, m2]: readonly [Float64Array
   }
 }
 
-function accuracy(m: Softmax, x: Float64Array[], y: number[]): number {
+export function softmaxAccuracy(m: Softmax, x: Float64Array[], y: number[]): number {
   const z = new Float64Array(m.classes);
   let right = 0;
   x.forEach((xi, i) => {
