@@ -1,0 +1,65 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './helpers.js';
+
+const SMALL = ['--preset', 'tiny', '--channels', '8', '--set', 'encoder.gruHidden=8', '--window', '2560', '--batch-size', '2', '--backend', 'wasm', '--quiet'];
+
+it('gim train writes a checkpoint and a JSONL log, and --resume continues to --steps', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-cli-train-'));
+  const out = join(dir, 'run');
+  try {
+    const first = runCli(['train', ...SMALL, '--steps', '2', '--out', out]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /gim-6 \(6 modules\), generated tones, backend wasm/);
+    const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(log.length, 2);
+    assert.equal(log[0].loss.length, 6);
+    assert.ok(log[0].loss.every((l: number) => Math.abs(l - Math.log(11)) < 0.5));
+    const resumed = runCli(['train', '--resume', out, '--steps', '3', '--backend', 'wasm', '--quiet']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /steps 2→3/);
+    assert.equal(readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-cli-bad-'));
+  const out = join(dir, 'run');
+  try {
+    assert.equal(runCli(['train', ...SMALL, '--steps', '1', '--out', out]).code, 0);
+    const before = statSync(join(out, 'checkpoint.gim')).mtimeMs;
+    const cases: [string[], RegExp][] = [
+      [['train', '--stepz', '3'], /Unknown option '--stepz'/],
+      [['train', '--set', 'train.stepz=3'], /train\.stepz: expected a known config key/],
+      [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
+      [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
+      [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],
+      [['train', ...SMALL, '--steps', '1', '--out', out], /--out: expected a directory without a checkpoint/],
+      [['train', '--resume', out, '--channels', '9'], /encoder\.channels is 8 in the checkpoint but 9 was requested/],
+      [['train', '--resume', join(dir, 'missing')], /checkpoint .*missing\/checkpoint\.gim: no such file/],
+      [['train', '--data', join(dir, 'no-corpus'), '--steps', '1'], /no-corpus/],
+      [['info', '--backend', 'gpu'], /unknown backend "gpu"/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = runCli(args);
+      assert.notEqual(r.code, 0, `${args.join(' ')} should fail`);
+      assert.match(r.stderr, pattern, `${args.join(' ')}: ${r.stderr}`);
+    }
+    assert.equal(statSync(join(out, 'checkpoint.gim')).mtimeMs, before, 'checkpoint was modified');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('gim info prints the backend and the paper per-module parameter counts', () => {
+  const r = runCli(['info', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /backend: wasm/);
+  assert.match(r.stdout, /threads: 1/);
+  for (const count of ['5,632', '2,097,664', '1,049,088', '591,360', '3,145,728', '1,572,864']) assert.ok(r.stdout.includes(count), count);
+});
