@@ -40,8 +40,9 @@ class AudioInfoNCE(nn.Module):
     """
 
     def __init__(self, context_dim, target_dim, steps=PREDICTION_STEPS, negatives=NEGATIVE_SAMPLES,
-                 subsample=SUBSAMPLE_WINDOW):
+                 subsample=SUBSAMPLE_WINDOW, lean_negatives=False):
         super().__init__()
+        self.lean_negatives = lean_negatives
         self.steps = steps
         self.negatives = negatives
         self.subsample = subsample
@@ -61,9 +62,14 @@ class AudioInfoNCE(nn.Module):
 
         # Sampling method 1: N permutations of all rows of the *full-length* z, drawn once.
         flat = full_z.reshape(-1, channels)
+        rows = flat.size(0)
+        # Only the last B*(L-1) rows of each permutation are ever used. The reference gathers
+        # all of them (and autograd then back-propagates through full-size slices, which
+        # dominates modules 1-2); lean mode gathers just the tail: same distribution, less work.
+        keep = batch * (length - 1) if self.lean_negatives else rows
         z_neg = torch.stack(
-            [flat.index_select(0, torch.randperm(flat.size(0))) for _ in range(self.negatives)],
-            dim=2)  # [B*L_full, C, N]
+            [flat.index_select(0, torch.randperm(rows)[rows - keep:]) for _ in range(self.negatives)],
+            dim=2)  # [keep, C, N]
 
         total = 0.0
         for k in range(1, self.steps + 1):
@@ -82,7 +88,8 @@ class AudioModule(nn.Module):
     """Conv layers (each + ReLU), then an optional GRU, then the module's own InfoNCE."""
 
     def __init__(self, in_channels, channels, conv_specs, use_gru, gru_hidden=GRU_HIDDEN,
-                 steps=PREDICTION_STEPS, negatives=NEGATIVE_SAMPLES, subsample=SUBSAMPLE_WINDOW):
+                 steps=PREDICTION_STEPS, negatives=NEGATIVE_SAMPLES, subsample=SUBSAMPLE_WINDOW,
+                 lean_negatives=False):
         super().__init__()
         layers = []
         cin = in_channels
@@ -92,7 +99,7 @@ class AudioModule(nn.Module):
         self.encoder = nn.Sequential(*layers) if layers else None
         self.gru = nn.GRU(channels, gru_hidden, batch_first=True) if use_gru else None
         context_dim = gru_hidden if use_gru else channels
-        self.loss = AudioInfoNCE(context_dim, channels, steps, negatives, subsample)
+        self.loss = AudioInfoNCE(context_dim, channels, steps, negatives, subsample, lean_negatives)
 
     def latents(self, x):
         """x: [B, C_in, T] -> (c [B, L, H], z [B, L, C])."""

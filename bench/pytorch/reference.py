@@ -37,7 +37,7 @@ def count(params):
     return sum(p.numel() for p in params)
 
 
-def audio_module_info(model, channels, batch):
+def audio_module_info(model, channels, batch, lean):
     lengths = am.audio_lengths()
     info = []
     conv_idx = 0
@@ -56,21 +56,22 @@ def audio_module_info(model, channels, batch):
             "c_shape": [batch, length, cdim],
             "context_window": l_ctx,
             "negative_pool_rows": batch * length,
+            "negative_rows_gathered": batch * (l_ctx - 1) if lean else batch * length,
         })
     return info
 
 
-def make_audio(workload, batch):
+def make_audio(workload, batch, lean=False):
     channels = 128 if workload == "audio-gim-128" else 512
     splits = 1 if workload == "audio-cpc" else 6
-    model = am.AudioModel(splits, channels)
+    model = am.AudioModel(splits, channels, lean_negatives=lean)
     x = torch.randn(batch, 1, am.WINDOW_SAMPLES)
     flops = am.audio_forward_flops(splits, channels, batch, with_loss=workload != "inference")
     meta = {
         "input_shape": list(x.shape), "channels": channels, "model_splits": splits,
-        "modules": audio_module_info(model, channels, batch),
+        "modules": audio_module_info(model, channels, batch, lean),
         "prediction_steps": am.PREDICTION_STEPS, "negative_samples": am.NEGATIVE_SAMPLES,
-        "sampling_method": 1, "subsample_window": am.SUBSAMPLE_WINDOW,
+        "sampling_method": 1, "subsample_window": am.SUBSAMPLE_WINDOW, "lean_negatives": lean,
         "positives_per_step": [batch * (am.SUBSAMPLE_WINDOW - k) for k in range(1, am.PREDICTION_STEPS + 1)],
     }
     return model, x, flops, meta
@@ -116,10 +117,10 @@ def timed_steps(step, steps, warmup):
     return times, values
 
 
-def run_workload(workload, batch, steps, warmup):
+def run_workload(workload, batch, steps, warmup, lean=False):
     seed_everything()
     if workload == "infonce":
-        loss_fn = am.AudioInfoNCE(512, 512)
+        loss_fn = am.AudioInfoNCE(512, 512, lean_negatives=lean)
         z = torch.randn(batch, am.SUBSAMPLE_WINDOW, 512, requires_grad=True)
         c = torch.randn(batch, am.SUBSAMPLE_WINDOW, 512, requires_grad=True)
         flops = {"predictor": 2 * batch * am.SUBSAMPLE_WINDOW * 512 * 512 * am.PREDICTION_STEPS,
@@ -139,14 +140,16 @@ def run_workload(workload, batch, steps, warmup):
             loss.backward()  # into z, c and the predictor
             return [loss.item()]
     elif workload == "inference":
-        model, x, flops, meta = make_audio(workload, batch)
+        model, x, flops, meta = make_audio(workload, batch, lean)
         model.eval()
 
         def step():
             return [float(model.encode(x).mean())]
     else:
-        maker = make_vision if workload.startswith("vision") else make_audio
-        model, x, flops, meta = maker(workload, batch)
+        if workload.startswith("vision"):
+            model, x, flops, meta = make_vision(workload, batch)
+        else:
+            model, x, flops, meta = make_audio(workload, batch, lean)
         # One Adam over all parameters (PR #18): the detaches keep the modules independent.
         opt = torch.optim.Adam(model.parameters(), lr=2e-4)
 
@@ -182,6 +185,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=None,
                         help="images for vision-* (default 32), sequences otherwise (default 8)")
     parser.add_argument("--json", action="store_true", help="print one JSON line (default: a summary)")
+    parser.add_argument("--lean-negatives", action="store_true",
+                        help="audio: gather only the used tail rows of each negative permutation")
     parser.add_argument("--check", action="store_true", help="check parameter counts and shapes")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -191,7 +196,7 @@ def main(argv=None):
     if args.workload is None:
         parser.error("--workload or --check is required")
     batch = args.batch or (32 if args.workload.startswith("vision") else 8)
-    result = run_workload(args.workload, batch, args.steps, args.warmup)
+    result = run_workload(args.workload, batch, args.steps, args.warmup, args.lean_negatives)
     if args.json:
         print(json.dumps(result))
     else:
