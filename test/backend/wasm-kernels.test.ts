@@ -163,6 +163,7 @@ describe('wasm training kernels', () => {
       'Conv2DBackpropInput',
       'Slice',
       'SplitV',
+      'Transpose',
       'Unpack',
       'UnsortedSegmentSum',
     ]);
@@ -447,5 +448,62 @@ describe('wasm training kernels', () => {
       const { value, grads } = tf.valueAndGrads(lossOf)(params);
       return [tf.reshape(value, [1]), ...grads];
     });
+  });
+
+  it('transpose matches cpu for every permutation pattern (tiled, row copies, stock)', async () => {
+    const rng = new Rng(31);
+    const cases: [number[], number[]][] = [
+      [
+        [37, 45],
+        [1, 0],
+      ],
+      [
+        [3, 33, 70],
+        [0, 2, 1],
+      ],
+      [
+        [40, 3, 35],
+        [2, 1, 0],
+      ],
+      [
+        [5, 6, 7],
+        [1, 0, 2],
+      ],
+      [
+        [2, 1, 9, 5],
+        [3, 1, 2, 0],
+      ], // the filter-gradient input layout
+      [
+        [2, 1, 9, 5],
+        [1, 2, 0, 3],
+      ],
+      [
+        [2, 3, 4, 5],
+        [0, 2, 3, 1],
+      ], // NCHW → NHWC
+      [
+        [2, 3, 4, 5],
+        [0, 2, 1, 3],
+      ], // not simplified: stock kernel
+      [
+        [2, 3, 4, 5, 6],
+        [4, 0, 3, 1, 2],
+      ],
+      [
+        [4, 1, 1],
+        [2, 1, 0],
+      ],
+      [[6], [0]],
+    ];
+    const values = cases.map(([shape]) => randomArray(rng, size(shape)));
+    await compareBackends('transpose', () =>
+      cases.map(([shape, perm], i) => tf.transpose(tf.tensor(values[i]!, shape), perm)),
+    );
+    await initBackend('wasm');
+    const ints = tf.tidy(() => tf.transpose(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32')));
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(ints.shape, [3, 2]);
+    assert.deepEqual(Array.from(ints.dataSync()), [1, 4, 2, 5, 3, 6]);
+    ints.dispose();
   });
 });
