@@ -22,7 +22,11 @@ export interface UtteranceId {
 
 export function parseUtteranceId(file: string, line: number, id: string): UtteranceId {
   const m = UTTERANCE_ID.exec(id);
-  if (!m) throw new DataError(file, `line ${line}: expected an utterance id "speaker-chapter-utterance", found ${JSON.stringify(id)}`);
+  if (!m)
+    throw new DataError(
+      file,
+      `line ${line}: expected an utterance id "speaker-chapter-utterance", found ${JSON.stringify(id)}`,
+    );
   return { id, speaker: m[1]!, chapter: m[2]! };
 }
 
@@ -75,13 +79,16 @@ export function readLabels(file: string): LabelTable {
         const v = Number(s);
         // Labels are small non-negative class indices; anything else is garbage, never coerced.
         if (!/^\d+$/.test(s) || v > 255) {
-          labels.set(id, { error: `line ${i + 1}: label ${j} of ${id} is ${JSON.stringify(s)}, expected an integer 0..255` });
+          labels.set(id, {
+            error: `line ${i + 1}: label ${j} of ${id} is ${JSON.stringify(s)}, expected an integer 0..255`,
+          });
           return;
         }
         values[j - 1] = v;
         if (v > maxLabel) maxLabel = v;
       }
-      if (labels.has(id)) throw new DataError(file, `line ${i + 1}: utterance ${id} labelled twice`);
+      if (labels.has(id))
+        throw new DataError(file, `line ${i + 1}: utterance ${id} labelled twice`);
       labels.set(id, values);
     });
   return { file, labels, maxLabel };
@@ -94,7 +101,10 @@ export function readPhoneNames(file: string): string[] {
     const parts = raw.trim().split(/\s+/);
     if (parts[0] === undefined || parts[0] === '') continue;
     if (parts.length > 1 && Number(parts[1]) !== names.length) {
-      throw new DataError(file, `line ${names.length + 1}: expected index ${names.length} after ${parts[0]}, found ${JSON.stringify(parts[1])}`);
+      throw new DataError(
+        file,
+        `line ${names.length + 1}: expected index ${names.length} after ${parts[0]}, found ${JSON.stringify(parts[1])}`,
+      );
     }
     names.push(parts[0]);
   }

@@ -12,7 +12,12 @@ import type { PcmInfo } from './wav.js';
  * bit depth and the total sample count (0 when the encoder did not know it).
  */
 export function readFlacInfo(file: string, bytes: Uint8Array): PcmInfo {
-  const isFlac = bytes.length >= 4 && bytes[0] === 0x66 && bytes[1] === 0x4c && bytes[2] === 0x61 && bytes[3] === 0x43;
+  const isFlac =
+    bytes.length >= 4 &&
+    bytes[0] === 0x66 &&
+    bytes[1] === 0x4c &&
+    bytes[2] === 0x61 &&
+    bytes[3] === 0x43;
   if (!isFlac) throw new DataError(file, 'not a FLAC file: expected "fLaC" at the start');
   // Block header: 1 byte (last flag + type 0 = STREAMINFO), 3 bytes length (34); then the body.
   if (bytes.length < 8 + 34 || (bytes[4]! & 0x7f) !== 0) {
@@ -23,7 +28,8 @@ export function readFlacInfo(file: string, bytes: Uint8Array): PcmInfo {
   const sampleRate = (b[10]! << 12) | (b[11]! << 4) | (b[12]! >> 4);
   const channels = ((b[12]! >> 1) & 0x7) + 1;
   const bitsPerSample = (((b[12]! & 1) << 4) | (b[13]! >> 4)) + 1;
-  const frames = (b[13]! & 0xf) * 2 ** 32 + ((b[14]! << 24) >>> 0) + (b[15]! << 16) + (b[16]! << 8) + b[17]!;
+  const frames =
+    (b[13]! & 0xf) * 2 ** 32 + ((b[14]! << 24) >>> 0) + (b[15]! << 16) + (b[16]! << 8) + b[17]!;
   return { sampleRate, channels, bitsPerSample, frames };
 }
 
@@ -56,7 +62,8 @@ export class FlacReader {
 
   private async decodeNow(file: string, bytes: Uint8Array): Promise<Int16Array> {
     const info = readFlacInfo(file, bytes);
-    if (info.bitsPerSample !== 16) throw new DataError(file, `FLAC with ${info.bitsPerSample}-bit samples: expected 16-bit`);
+    if (info.bitsPerSample !== 16)
+      throw new DataError(file, `FLAC with ${info.bitsPerSample}-bit samples: expected 16-bit`);
     this.decoder ??= import('@wasm-audio-decoders/flac').then(async (m) => {
       const d = new m.FLACDecoder() as unknown as FlacDecoderLike;
       await d.ready;
@@ -69,10 +76,16 @@ export class FlacReader {
     // The decoder reports broken frames by dropping them (and sometimes an `errors` entry), so a
     // short result is the reliable sign of a corrupt file.
     if (out.errors.length > 0 || !channel || out.samplesDecoded === 0) {
-      throw new DataError(file, `FLAC decode failed (${out.errors.length} frame errors, ${out.samplesDecoded} samples decoded)`);
+      throw new DataError(
+        file,
+        `FLAC decode failed (${out.errors.length} frame errors, ${out.samplesDecoded} samples decoded)`,
+      );
     }
     if (info.frames > 0 && out.samplesDecoded !== info.frames) {
-      throw new DataError(file, `FLAC decode gave ${out.samplesDecoded} samples, STREAMINFO says ${info.frames}: corrupt file`);
+      throw new DataError(
+        file,
+        `FLAC decode gave ${out.samplesDecoded} samples, STREAMINFO says ${info.frames}: corrupt file`,
+      );
     }
     // The decoder's floats are int16 / 32767; Math.round(x * 32767) restores every sample exactly.
     const samples = new Int16Array(out.samplesDecoded);
@@ -89,8 +102,19 @@ export class FlacReader {
 interface LibFlac {
   isReady(): boolean;
   onready: ((e: unknown) => void) | undefined;
-  create_libflac_encoder(rate: number, channels: number, bps: number, level: number, total: number, verify: boolean): number;
-  init_encoder_stream(enc: number, write: (data: Uint8Array, bytes: number) => void, meta: () => void): number;
+  create_libflac_encoder(
+    rate: number,
+    channels: number,
+    bps: number,
+    level: number,
+    total: number,
+    verify: boolean,
+  ): number;
+  init_encoder_stream(
+    enc: number,
+    write: (data: Uint8Array, bytes: number) => void,
+    meta: () => void,
+  ): number;
   FLAC__stream_encoder_process_interleaved(enc: number, buffer: Int32Array, n: number): boolean;
   FLAC__stream_encoder_finish(enc: number): boolean;
   FLAC__stream_encoder_delete(enc: number): void;
@@ -115,10 +139,19 @@ export async function encodeFlac(samples: Int16Array, sampleRate: number): Promi
   const enc = flac.create_libflac_encoder(sampleRate, 1, 16, 5, samples.length, false);
   if (!enc) throw new Error('libflacjs: could not create an encoder');
   try {
-    const status = flac.init_encoder_stream(enc, (data, bytes) => chunks.push(data.slice(0, bytes)), () => undefined);
+    const status = flac.init_encoder_stream(
+      enc,
+      (data, bytes) => chunks.push(data.slice(0, bytes)),
+      () => undefined,
+    );
     if (status !== 0) throw new Error(`libflacjs: encoder init failed with status ${status}`);
-    const ok = flac.FLAC__stream_encoder_process_interleaved(enc, Int32Array.from(samples), samples.length);
-    if (!ok || !flac.FLAC__stream_encoder_finish(enc)) throw new Error('libflacjs: encoding failed');
+    const ok = flac.FLAC__stream_encoder_process_interleaved(
+      enc,
+      Int32Array.from(samples),
+      samples.length,
+    );
+    if (!ok || !flac.FLAC__stream_encoder_finish(enc))
+      throw new Error('libflacjs: encoding failed');
   } finally {
     flac.FLAC__stream_encoder_delete(enc);
   }

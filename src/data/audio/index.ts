@@ -1,7 +1,21 @@
 /** LibriSpeech-style audio corpora: loader, audio file readers/writers and PCM conventions. */
 export { openLibriSpeech } from './librispeech.js';
-export type { AudioBatch, AudioCorpus, AudioCorpusOptions, CorpusSummary, Split, Utterance } from './librispeech.js';
-export { AUDIO_MEAN, AUDIO_STD, FRAME_SAMPLES, SAMPLE_RATE_HZ, floatToInt16, normaliseInt16 } from './pcm.js';
+export type {
+  AudioBatch,
+  AudioCorpus,
+  AudioCorpusOptions,
+  CorpusSummary,
+  Split,
+  Utterance,
+} from './librispeech.js';
+export {
+  AUDIO_MEAN,
+  AUDIO_STD,
+  FRAME_SAMPLES,
+  SAMPLE_RATE_HZ,
+  floatToInt16,
+  normaliseInt16,
+} from './pcm.js';
 export { encodeWav, readWav, readWavInfo } from './wav.js';
 export type { PcmInfo } from './wav.js';
 export { encodeFlac, readFlacInfo, FlacReader } from './flac.js';

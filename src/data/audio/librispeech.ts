@@ -71,7 +71,12 @@ export interface AudioCorpus {
    * start per utterance per epoch (start ∈ {160, 320, …} < len − window as in the reference),
    * drop_last batches.
    */
-  epoch(split: Split, batchSize: number, rng: Rng, opts?: { shuffle?: boolean }): AsyncIterable<AudioBatch>;
+  epoch(
+    split: Split,
+    batchSize: number,
+    rng: Rng,
+    opts?: { shuffle?: boolean },
+  ): AsyncIterable<AudioBatch>;
   /** Whole utterance (for phone probes), with frame labels. */
   utterance(id: string): Promise<Utterance>;
 }
@@ -81,11 +86,14 @@ const LIBRISPEECH_PHONE_CLASSES = 41;
 
 const CACHE_LIMIT_SAMPLES = 2 * 3600 * SAMPLE_RATE_HZ;
 
-
-export async function openLibriSpeech(root: string, options: AudioCorpusOptions = {}): Promise<AudioCorpus> {
+export async function openLibriSpeech(
+  root: string,
+  options: AudioCorpusOptions = {},
+): Promise<AudioCorpus> {
   const { windowSamples = 20480, onProblem = 'error' } = options;
   checkWindowSamples(windowSamples);
-  if (onProblem !== 'error' && onProblem !== 'skip') throw new ConfigError('onProblem', '"error" or "skip"', onProblem, 'audio corpus');
+  if (onProblem !== 'error' && onProblem !== 'skip')
+    throw new ConfigError('onProblem', '"error" or "skip"', onProblem, 'audio corpus');
   if (!existsSync(root)) throw new DataError(root, 'corpus folder does not exist');
 
   const skipped: { utterance: string; reason: string }[] = [];
@@ -112,13 +120,19 @@ export async function openLibriSpeech(root: string, options: AudioCorpusOptions 
 
   const entries = new Map<string, Entry>();
   const splitIds: Record<Split, string[]> = { train: [], test: [] };
-  for (const [split, list] of [['train', train], ['test', test]] as const) {
+  for (const [split, list] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     for (const u of list) {
       const entry = describeUtterance(root, u, speakerIndex, labelTable, phoneClasses, problem);
       if (!entry) continue;
       if (windowStartCount(entry.samples, windowSamples) === 0) {
         // Too short for one window: always a counted skip, never an error (spec §6.2 item 6).
-        skipped.push({ utterance: u.id, reason: `too short: ${entry.samples} samples, a window needs ${windowSamples + 2 * FRAME_SAMPLES}` });
+        skipped.push({
+          utterance: u.id,
+          reason: `too short: ${entry.samples} samples, a window needs ${windowSamples + 2 * FRAME_SAMPLES}`,
+        });
         continue;
       }
       entries.set(u.id, entry);
@@ -127,13 +141,17 @@ export async function openLibriSpeech(root: string, options: AudioCorpusOptions 
   }
 
   const totalSamples = [...entries.values()].reduce((n, e) => n + e.samples, 0);
-  const cache = (options.cacheDecoded ?? totalSamples <= CACHE_LIMIT_SAMPLES) ? new Map<string, Int16Array>() : null;
+  const cache =
+    (options.cacheDecoded ?? totalSamples <= CACHE_LIMIT_SAMPLES)
+      ? new Map<string, Int16Array>()
+      : null;
   const flac = new FlacReader();
   const load = async (e: Entry): Promise<Int16Array> => {
     const hit = cache?.get(e.id);
     if (hit) return hit;
     const samples = await decodeFile(e.file, flac);
-    if (samples.length !== e.samples) throw new DataError(e.file, `decoded ${samples.length} samples, header says ${e.samples}`);
+    if (samples.length !== e.samples)
+      throw new DataError(e.file, `decoded ${samples.length} samples, header says ${e.samples}`);
     cache?.set(e.id, samples);
     return samples;
   };
@@ -148,7 +166,8 @@ export async function openLibriSpeech(root: string, options: AudioCorpusOptions 
     if (!(err instanceof DataError) || onProblem === 'error') throw err;
     problem(id, err.file, err.message.slice(err.file.length + 2));
     entries.delete(id);
-    for (const split of ['train', 'test'] as const) splitIds[split] = splitIds[split].filter((x) => x !== id);
+    for (const split of ['train', 'test'] as const)
+      splitIds[split] = splitIds[split].filter((x) => x !== id);
   };
 
   const corpus: AudioCorpus = {
@@ -172,7 +191,8 @@ export async function openLibriSpeech(root: string, options: AudioCorpusOptions 
       return s;
     },
     async *epoch(split, batchSize, rng, opts = {}) {
-      if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ConfigError('batchSize', 'a positive integer', batchSize, 'audio corpus');
+      if (!Number.isInteger(batchSize) || batchSize <= 0)
+        throw new ConfigError('batchSize', 'a positive integer', batchSize, 'audio corpus');
       const ids = [...splitIds[split]];
       if (opts.shuffle ?? split === 'train') rng.shuffle(ids);
       const frames = windowSamples / FRAME_SAMPLES;
@@ -205,7 +225,11 @@ export async function openLibriSpeech(root: string, options: AudioCorpusOptions 
     },
     async utterance(id) {
       const e = entries.get(id);
-      if (!e) throw new DataError(root, `no utterance ${JSON.stringify(id)} in the corpus (not in a split file, or skipped)`);
+      if (!e)
+        throw new DataError(
+          root,
+          `no utterance ${JSON.stringify(id)} in the corpus (not in a split file, or skipped)`,
+        );
       const samples = await load(e);
       const audio = new Float32Array(samples.length);
       normaliseInt16(samples, 0, samples.length, audio);

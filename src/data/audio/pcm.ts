@@ -19,7 +19,13 @@ export const AUDIO_MEAN = -1456218.75 / 2 ** 31;
 export const AUDIO_STD = 135303504 / 2 ** 31;
 
 /** Writes normalised samples `(int16/32768 − mean) / std` of `src[from, from+count)` into `dst` at `offset`. */
-export function normaliseInt16(src: Int16Array, from: number, count: number, dst: Float32Array, offset = 0): void {
+export function normaliseInt16(
+  src: Int16Array,
+  from: number,
+  count: number,
+  dst: Float32Array,
+  offset = 0,
+): void {
   const scale = 1 / (32768 * AUDIO_STD);
   const shift = AUDIO_MEAN / AUDIO_STD;
   for (let i = 0; i < count; i++) dst[offset + i] = src[from + i]! * scale - shift;

@@ -37,9 +37,15 @@ export function describeUtterance(
 ): Entry | null {
   try {
     const file = files.findAudioFile(root, u);
-    if (!file) throw new Problem(`no audio for ${u.id}: expected ${join(root, u.speaker, u.chapter, u.id)}.flac or .wav`);
+    if (!file)
+      throw new Problem(
+        `no audio for ${u.id}: expected ${join(root, u.speaker, u.chapter, u.id)}.flac or .wav`,
+      );
     const speaker = speakerIndex.get(u.speaker);
-    if (speaker === undefined) throw new Problem(`speaker ${u.speaker} of ${u.id} does not occur in ${files.TRAIN_SPLIT_FILE}`);
+    if (speaker === undefined)
+      throw new Problem(
+        `speaker ${u.speaker} of ${u.id} does not occur in ${files.TRAIN_SPLIT_FILE}`,
+      );
     const info = readHeader(file);
     checkFormat(file, info);
     let labels: Uint8Array | null = null;
@@ -49,16 +55,24 @@ export function describeUtterance(
       if (!(found instanceof Uint8Array)) throw new DataError(labelTable.file, found.error);
       const frames = Math.floor(info.frames / FRAME_SAMPLES);
       if (found.length > frames + LABEL_SLACK_FRAMES) {
-        throw new DataError(labelTable.file, `${u.id} has ${found.length} labels but its audio has only ${frames} frames of 10 ms (${info.frames} samples)`);
+        throw new DataError(
+          labelTable.file,
+          `${u.id} has ${found.length} labels but its audio has only ${frames} frames of 10 ms (${info.frames} samples)`,
+        );
       }
       const bad = found.findIndex((v) => v >= phoneClasses);
-      if (bad >= 0) throw new DataError(labelTable.file, `${u.id}: label ${bad + 1} is ${found[bad]}, but there are ${phoneClasses} classes`);
+      if (bad >= 0)
+        throw new DataError(
+          labelTable.file,
+          `${u.id}: label ${bad + 1} is ${found[bad]}, but there are ${phoneClasses} classes`,
+        );
       labels = found;
     }
     return { id: u.id, file, speaker, samples: info.frames, labels };
   } catch (err) {
     if (err instanceof Problem) problem(u.id, root, err.message);
-    else if (err instanceof DataError) problem(u.id, err.file, err.message.slice(err.file.length + 2));
+    else if (err instanceof DataError)
+      problem(u.id, err.file, err.message.slice(err.file.length + 2));
     else throw err;
     return null;
   }
@@ -68,12 +82,14 @@ function readHeader(file: string): PcmInfo {
   // FLAC: STREAMINFO sits in the first 42 bytes, so don't read 100 h of audio to open a corpus.
   const bytes = file.endsWith('.flac') ? readHead(file, 4096) : readAll(file);
   const info = file.endsWith('.flac') ? readFlacInfo(file, bytes) : readWavInfo(file, bytes);
-  if (file.endsWith('.flac') && info.frames === 0) throw new DataError(file, 'FLAC STREAMINFO gives no sample count');
+  if (file.endsWith('.flac') && info.frames === 0)
+    throw new DataError(file, 'FLAC STREAMINFO gives no sample count');
   return info;
 }
 
 function checkFormat(file: string, info: PcmInfo): void {
-  if (info.sampleRate !== SAMPLE_RATE_HZ) throw new DataError(file, `sample rate ${info.sampleRate} Hz: expected ${SAMPLE_RATE_HZ} Hz`);
+  if (info.sampleRate !== SAMPLE_RATE_HZ)
+    throw new DataError(file, `sample rate ${info.sampleRate} Hz: expected ${SAMPLE_RATE_HZ} Hz`);
   if (info.channels !== 1) throw new DataError(file, `${info.channels} channels: expected mono`);
 }
 

@@ -29,10 +29,12 @@ function layout(file: string, bytes: Uint8Array): WavLayout {
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) throw new DataError(file, `WAV fmt chunk too short (${size} bytes)`);
+      if (size < 16 || body + 16 > bytes.length)
+        throw new DataError(file, `WAV fmt chunk too short (${size} bytes)`);
       const format = view.getUint16(body, true);
       // 1 = PCM; 0xFFFE = WAVE_FORMAT_EXTENSIBLE, whose sub-format we accept as PCM when 16-bit.
-      if (format !== 1 && format !== 0xfffe) throw new DataError(file, `WAV format ${format}: expected PCM (1)`);
+      if (format !== 1 && format !== 0xfffe)
+        throw new DataError(file, `WAV format ${format}: expected PCM (1)`);
       fmt = {
         channels: view.getUint16(body + 2, true),
         sampleRate: view.getUint32(body + 4, true),
@@ -40,7 +42,8 @@ function layout(file: string, bytes: Uint8Array): WavLayout {
       };
     } else if (id === 'data') {
       if (!fmt) throw new DataError(file, 'WAV data chunk before the fmt chunk');
-      if (fmt.bitsPerSample !== 16) throw new DataError(file, `WAV with ${fmt.bitsPerSample}-bit samples: expected 16-bit PCM`);
+      if (fmt.bitsPerSample !== 16)
+        throw new DataError(file, `WAV with ${fmt.bitsPerSample}-bit samples: expected 16-bit PCM`);
       // A truncated file keeps what is there (whole frames only) rather than reading past the end.
       const available = Math.min(size, bytes.length - body);
       return { ...fmt, frames: Math.floor(available / (2 * fmt.channels)), dataOffset: body };

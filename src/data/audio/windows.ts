@@ -16,8 +16,17 @@ import type { Rng } from '../../backend/random.js';
 import { FRAME_SAMPLES } from './pcm.js';
 
 export function checkWindowSamples(windowSamples: number): void {
-  if (!Number.isInteger(windowSamples) || windowSamples <= 0 || windowSamples % FRAME_SAMPLES !== 0) {
-    throw new ConfigError('windowSamples', `a positive multiple of ${FRAME_SAMPLES}`, windowSamples, 'audio corpus');
+  if (
+    !Number.isInteger(windowSamples) ||
+    windowSamples <= 0 ||
+    windowSamples % FRAME_SAMPLES !== 0
+  ) {
+    throw new ConfigError(
+      'windowSamples',
+      `a positive multiple of ${FRAME_SAMPLES}`,
+      windowSamples,
+      'audio corpus',
+    );
   }
 }
 
@@ -33,7 +42,8 @@ export function windowStartCount(samples: number, windowSamples: number): number
 /** A uniformly drawn start from {160, 320, …} (never 0, always frame-aligned). */
 export function drawWindowStart(samples: number, windowSamples: number, rng: Rng): number {
   const count = windowStartCount(samples, windowSamples);
-  if (count === 0) throw new RangeError(`no window of ${windowSamples} samples fits in ${samples} samples`);
+  if (count === 0)
+    throw new RangeError(`no window of ${windowSamples} samples fits in ${samples} samples`);
   return FRAME_SAMPLES * (1 + rng.int(count));
 }
 
@@ -42,7 +52,13 @@ export function drawWindowStart(samples: number, windowSamples: number, rng: Rng
  * `dst[offset …]`: label start/160 + f, or −1 past the end of the label list (Kaldi labels are
  * usually a frame or two shorter than the audio).
  */
-export function windowLabels(labels: Uint8Array, start: number, frames: number, dst: Int32Array, offset: number): void {
+export function windowLabels(
+  labels: Uint8Array,
+  start: number,
+  frames: number,
+  dst: Int32Array,
+  offset: number,
+): void {
   const first = start / FRAME_SAMPLES;
   for (let f = 0; f < frames; f++) {
     const j = first + f;

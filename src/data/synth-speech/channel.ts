@@ -58,7 +58,10 @@ function peaking(audio: Float32Array, hz: number, db: number, q: number): void {
   const b2 = (1 - alpha * a) / a0;
   const a1 = b1;
   const a2 = (1 - alpha / a) / a0;
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  let x1 = 0,
+    x2 = 0,
+    y1 = 0,
+    y2 = 0;
   for (let i = 0; i < audio.length; i++) {
     const x = audio[i]!;
     const y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;

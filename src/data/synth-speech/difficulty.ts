@@ -33,8 +33,17 @@ const FFT_SIZE = 512;
 const HOP = 256;
 const BINS = FFT_SIZE / 2 + 1;
 
-export async function measureSpeakerBaseline(root: string, options: BaselineOptions = {}): Promise<BaselineResult> {
-  const { seed = 1, trainWindows = 8, testWindows = 4, l2Grid = [1e-4, 1e-3, 1e-2], iterations = 400 } = options;
+export async function measureSpeakerBaseline(
+  root: string,
+  options: BaselineOptions = {},
+): Promise<BaselineResult> {
+  const {
+    seed = 1,
+    trainWindows = 8,
+    testWindows = 4,
+    l2Grid = [1e-4, 1e-3, 1e-2],
+    iterations = 400,
+  } = options;
   const corpus = await openLibriSpeech(root, { onProblem: 'skip' });
   const rng = new Rng(seed);
   const train = await features(corpus, 'train', trainWindows, rng);
@@ -43,7 +52,11 @@ export async function measureSpeakerBaseline(root: string, options: BaselineOpti
   const classes = corpus.speakers.length;
   const accuracyByL2 = l2Grid.map((l2) => {
     const model = trainSoftmax(train.x, train.y, classes, l2, iterations);
-    return { l2, trainAccuracy: softmaxAccuracy(model, train.x, train.y), testAccuracy: softmaxAccuracy(model, test.x, test.y) };
+    return {
+      l2,
+      trainAccuracy: softmaxAccuracy(model, train.x, train.y),
+      testAccuracy: softmaxAccuracy(model, test.x, test.y),
+    };
   });
   return {
     speakers: classes,
@@ -55,7 +68,12 @@ export async function measureSpeakerBaseline(root: string, options: BaselineOpti
   };
 }
 
-async function features(corpus: AudioCorpus, split: Split, passes: number, rng: Rng): Promise<{ x: Float64Array[]; y: number[] }> {
+async function features(
+  corpus: AudioCorpus,
+  split: Split,
+  passes: number,
+  rng: Rng,
+): Promise<{ x: Float64Array[]; y: number[] }> {
   const x: Float64Array[] = [];
   const y: number[] = [];
   for (let p = 0; p < passes; p++) {
@@ -146,11 +164,19 @@ function logits(m: Softmax, x: Float64Array, out: Float64Array): void {
 }
 
 /** Full-batch Adam on mean cross-entropy + l2 · |W|². */
-export function trainSoftmax(x: Float64Array[], y: number[], classes: number, l2: number, iterations: number): Softmax {
+export function trainSoftmax(
+  x: Float64Array[],
+  y: number[],
+  classes: number,
+  l2: number,
+  iterations: number,
+): Softmax {
   const d = x[0]!.length;
   const m: Softmax = { w: new Float64Array(d * classes), b: new Float64Array(classes), classes };
   const params = [m.w, m.b];
-  const moments = params.map((p) => [new Float64Array(p.length), new Float64Array(p.length)] as const);
+  const moments = params.map(
+    (p) => [new Float64Array(p.length), new Float64Array(p.length)] as const,
+  );
   const z = new Float64Array(classes);
   for (let t = 1; t <= iterations; t++) {
     const gw = new Float64Array(d * classes);
@@ -159,7 +185,7 @@ export function trainSoftmax(x: Float64Array[], y: number[], classes: number, l2
       logits(m, xi, z);
       const max = Math.max(...z);
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += (z[c] = Math.exp(z[c]! - max));
+      for (let c = 0; c < classes; c++) sum += z[c] = Math.exp(z[c]! - max);
       for (let c = 0; c < classes; c++) {
         z[c] = (z[c]! / sum - (c === y[i] ? 1 : 0)) / x.length; // dLoss/dlogit
         gb[c]! += z[c]!;
@@ -177,7 +203,12 @@ export function trainSoftmax(x: Float64Array[], y: number[], classes: number, l2
   return m;
 }
 
-function adam(p: Float64Array, g: Float64Array, [m1, m2]: readonly [Float64Array, Float64Array], t: number): void {
+function adam(
+  p: Float64Array,
+  g: Float64Array,
+  [m1, m2]: readonly [Float64Array, Float64Array],
+  t: number,
+): void {
   const lr = 0.01;
   for (let j = 0; j < p.length; j++) {
     m1[j] = 0.9 * m1[j]! + 0.1 * g[j]!;

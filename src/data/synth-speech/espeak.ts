@@ -37,7 +37,13 @@ interface EspeakWorker {
   set_rate(v: number): number;
   set_pitch(v: number): number;
   set_range(v: number): number;
-  synthesize(text: string, cb: (samples: Int16Array, events: { type: string; audio_position: number; id?: unknown }[]) => number): void;
+  synthesize(
+    text: string,
+    cb: (
+      samples: Int16Array,
+      events: { type: string; audio_position: number; id?: unknown }[],
+    ) => number,
+  ): void;
 }
 
 export class EspeakMissingError extends GimError {}
@@ -50,7 +56,10 @@ export class Espeak {
   ) {}
 
   static async load(): Promise<Espeak> {
-    let init: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker; FS: { readdir(p: string): string[] } }>;
+    let init: () => Promise<{
+      eSpeakNGWorker: new () => EspeakWorker;
+      FS: { readdir(p: string): string[] };
+    }>;
     try {
       // A variable specifier keeps TypeScript from requiring the optional package's types.
       const name: string = ESPEAK_PACKAGE;
@@ -62,14 +71,18 @@ export class Espeak {
       );
     }
     const m = await init();
-    const variants = m.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter((v) => v !== '.' && v !== '..');
+    const variants = m.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter(
+      (v) => v !== '.' && v !== '..',
+    );
     return new Espeak(new m.eSpeakNGWorker(), new Set(variants));
   }
 
   synthesize(text: string, voice: VoiceSettings): Synthesis {
     // eSpeak accepts an unknown variant silently and uses the default voice, so check first.
-    if (!this.variants.has(voice.variant)) throw new GimError(`eSpeak: unknown voice variant ${JSON.stringify(voice.variant)}`);
-    if (this.worker.set_voice(`en-us+${voice.variant}`) !== 0) throw new GimError(`eSpeak: cannot set voice en-us+${voice.variant}`);
+    if (!this.variants.has(voice.variant))
+      throw new GimError(`eSpeak: unknown voice variant ${JSON.stringify(voice.variant)}`);
+    if (this.worker.set_voice(`en-us+${voice.variant}`) !== 0)
+      throw new GimError(`eSpeak: cannot set voice en-us+${voice.variant}`);
     this.worker.set_rate(Math.round(voice.rate));
     this.worker.set_pitch(Math.round(voice.pitch));
     this.worker.set_range(Math.round(voice.range));
@@ -78,7 +91,8 @@ export class Espeak {
     this.worker.synthesize(text, (samples, evs) => {
       if (samples && samples.length > 0) chunks.push(samples);
       for (const e of evs) {
-        if (e.type === 'phoneme') events.push({ ms: e.audio_position, ipa: typeof e.id === 'string' ? e.id : '' });
+        if (e.type === 'phoneme')
+          events.push({ ms: e.audio_position, ipa: typeof e.id === 'string' ? e.id : '' });
         else if (e.type === 'end') events.push({ ms: e.audio_position, ipa: null });
       }
       return 0;

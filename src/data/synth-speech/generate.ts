@@ -65,7 +65,14 @@ interface UtteranceRecord {
 }
 
 export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<SynthSpeechResult> {
-  const { out, speakers = 40, secondsPerSpeaker = 60, seed = 1, testFraction = 0.2, onProgress } = options;
+  const {
+    out,
+    speakers = 40,
+    secondsPerSpeaker = 60,
+    seed = 1,
+    testFraction = 0.2,
+    onProgress,
+  } = options;
   checkOptions(options, speakers, secondsPerSpeaker, testFraction);
   const espeak = await Espeak.load();
   const rng = new Rng(seed);
@@ -103,10 +110,19 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
         }
       } else bytes = encodeWav(pcm, SAMPLE_RATE_HZ);
       writeFileSync(join(dir, `${id}.${format}`), bytes);
-      records.push({ id, text: made.text, labels: made.labels, voice: made.voice, channel: made.channel });
+      records.push({
+        id,
+        text: made.text,
+        labels: made.labels,
+        voice: made.voice,
+        channel: made.channel,
+      });
       samples += pcm.length;
     }
-    writeFileSync(join(dir, `${speaker.id}-${chapter}.trans.txt`), records.map((r) => `${r.id} ${r.text.toUpperCase()}\n`).join(''));
+    writeFileSync(
+      join(dir, `${speaker.id}-${chapter}.trans.txt`),
+      records.map((r) => `${r.id} ${r.text.toUpperCase()}\n`).join(''),
+    );
     // Utterance-level split inside every speaker, so all speakers occur in both lists (as CPC's).
     const order = records.map((r) => r.id);
     srng.shuffle(order);
@@ -115,11 +131,22 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
     for (const r of records) {
       (testIds.has(r.id) && records.length > 1 ? test : train).push(r.id);
       labelLines.push(`${r.id} ${r.labels.join(' ')}\n`);
-      detailLines.push(`${JSON.stringify({ id: r.id, text: r.text, voice: r.voice, channel: r.channel })}\n`);
+      detailLines.push(
+        `${JSON.stringify({ id: r.id, text: r.text, voice: r.voice, channel: r.channel })}\n`,
+      );
     }
     totalSamples += samples;
-    manifestSpeakers.push({ ...speaker, utterances: records.length, seconds: samples / SAMPLE_RATE_HZ });
-    onProgress?.({ speakersDone: s + 1, speakers, utterances: train.length + test.length, seconds: totalSamples / SAMPLE_RATE_HZ });
+    manifestSpeakers.push({
+      ...speaker,
+      utterances: records.length,
+      seconds: samples / SAMPLE_RATE_HZ,
+    });
+    onProgress?.({
+      speakersDone: s + 1,
+      speakers,
+      utterances: train.length + test.length,
+      seconds: totalSamples / SAMPLE_RATE_HZ,
+    });
   }
   writeFileSync(join(out, files.TRAIN_SPLIT_FILE), train.map((id) => `${id}\n`).join(''));
   writeFileSync(join(out, files.TEST_SPLIT_FILE), test.map((id) => `${id}\n`).join(''));
@@ -153,12 +180,22 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
   };
 }
 
-function checkOptions(o: SynthSpeechOptions, speakers: number, seconds: number, testFraction: number): void {
-  if (!Number.isInteger(speakers) || speakers < 1) throw new ConfigError('speakers', 'a positive integer', speakers, 'synth-speech');
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new ConfigError('secondsPerSpeaker', 'a positive number', seconds, 'synth-speech');
-  if (!(testFraction > 0 && testFraction < 1)) throw new ConfigError('testFraction', 'a number in (0, 1)', testFraction, 'synth-speech');
-  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new ConfigError('seed', 'an integer', o.seed, 'synth-speech');
-  if (o.format !== undefined && o.format !== 'flac' && o.format !== 'wav') throw new ConfigError('format', '"flac" or "wav"', o.format, 'synth-speech');
+function checkOptions(
+  o: SynthSpeechOptions,
+  speakers: number,
+  seconds: number,
+  testFraction: number,
+): void {
+  if (!Number.isInteger(speakers) || speakers < 1)
+    throw new ConfigError('speakers', 'a positive integer', speakers, 'synth-speech');
+  if (!(seconds > 0) || !Number.isFinite(seconds))
+    throw new ConfigError('secondsPerSpeaker', 'a positive number', seconds, 'synth-speech');
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new ConfigError('testFraction', 'a number in (0, 1)', testFraction, 'synth-speech');
+  if (o.seed !== undefined && !Number.isInteger(o.seed))
+    throw new ConfigError('seed', 'an integer', o.seed, 'synth-speech');
+  if (o.format !== undefined && o.format !== 'flac' && o.format !== 'wav')
+    throw new ConfigError('format', '"flac" or "wav"', o.format, 'synth-speech');
   if (existsSync(o.out) && readdirSync(o.out).length > 0) {
     throw new ConfigError('out', 'a folder that does not exist or is empty', o.out, 'synth-speech');
   }
@@ -170,7 +207,14 @@ function synthesizeUtterance(
   resampler: Resampler,
   speaker: SpeakerVoice,
   rng: Rng,
-): { audio: Float32Array; labels: Uint8Array; text: string; voice: VoiceSettings; channel: ChannelSettings; rejected: number } {
+): {
+  audio: Float32Array;
+  labels: Uint8Array;
+  text: string;
+  voice: VoiceSettings;
+  channel: ChannelSettings;
+  rejected: number;
+} {
   let rejected = 0;
   for (;;) {
     const voice = utteranceVoice(speaker, rng);

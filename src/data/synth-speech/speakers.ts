@@ -20,7 +20,18 @@ export interface SpeakerVoice {
 }
 
 /** A few male and female variants that all exist in eSpeak NG's `!v` folder (checked at load). */
-export const SPEAKER_VARIANTS: readonly string[] = ['m1', 'm2', 'm3', 'm4', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4'];
+export const SPEAKER_VARIANTS: readonly string[] = [
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'm6',
+  'm7',
+  'f1',
+  'f2',
+  'f3',
+  'f4',
+];
 
 /** Per-utterance jitter (uniform ±): pitch and range in eSpeak units, rate as a fraction. */
 export const JITTER = { pitch: 10, range: 20, rate: 0.15 } as const;

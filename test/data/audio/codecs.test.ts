@@ -13,7 +13,12 @@ describe('FLAC', () => {
     x[0] = -32768;
     x[1] = 32767;
     const bytes = await encodeFlac(x, 16000);
-    assert.deepEqual(readFlacInfo('x.flac', bytes), { sampleRate: 16000, channels: 1, bitsPerSample: 16, frames: 5000 });
+    assert.deepEqual(readFlacInfo('x.flac', bytes), {
+      sampleRate: 16000,
+      channels: 1,
+      bitsPerSample: 16,
+      frames: 5000,
+    });
     const reader = new FlacReader();
     assert.deepEqual(await reader.decode('x.flac', bytes), x);
     // The reader is reusable: a second file decodes from a clean state.
@@ -29,11 +34,14 @@ describe('FLAC', () => {
 
   it('reports a truncated file as corrupt', async () => {
     const bytes = await encodeFlac(ramp(20000, 1), 16000);
-    await assert.rejects(new FlacReader().decode('t.flac', bytes.subarray(0, bytes.length >> 1)), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /^t\.flac: FLAC decode/);
-      return true;
-    });
+    await assert.rejects(
+      new FlacReader().decode('t.flac', bytes.subarray(0, bytes.length >> 1)),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.match(e.message, /^t\.flac: FLAC decode/);
+        return true;
+      },
+    );
   });
 });
 

@@ -15,8 +15,15 @@ async function collect(it: AsyncIterable<AudioBatch>): Promise<AudioBatch[]> {
 }
 
 function microLabels(): Map<string, number[]> {
-  const lines = readFileSync(join(MICRO, 'converted_aligned_phones.txt'), 'utf8').trim().split('\n');
-  return new Map(lines.map((l) => { const [id, ...v] = l.split(' '); return [id!, v.map(Number)]; }));
+  const lines = readFileSync(join(MICRO, 'converted_aligned_phones.txt'), 'utf8')
+    .trim()
+    .split('\n');
+  return new Map(
+    lines.map((l) => {
+      const [id, ...v] = l.split(' ');
+      return [id!, v.map(Number)];
+    }),
+  );
 }
 
 describe('openLibriSpeech on the micro fixture', () => {
@@ -28,7 +35,12 @@ describe('openLibriSpeech on the micro fixture', () => {
     assert.equal(c.phoneClasses, 40);
     assert.equal(c.phoneNames?.[0], 'sil');
     assert.equal(c.skipped.length, 0);
-    assert.deepEqual(c.summary('train'), { utterances: 2, samples: 22131 + 19208, frames: 138 + 120, labelledFrames: 138 + 120 });
+    assert.deepEqual(c.summary('train'), {
+      utterances: 2,
+      samples: 22131 + 19208,
+      frames: 138 + 120,
+      labelledFrames: 138 + 120,
+    });
   });
 
   it('gives windows with the right shapes, speakers, starts and aligned labels', async () => {
@@ -45,7 +57,10 @@ describe('openLibriSpeech on the micro fixture', () => {
       assert.equal(batch.speaker[i], id.startsWith('1001') ? 0 : 1);
       const start = batch.startSample[i]!;
       assert.equal(start % 160, 0);
-      assert.ok(start >= 160 && start < Math.floor(lengths[id]! / 160) * 160 - 3200, `start ${start}`);
+      assert.ok(
+        start >= 160 && start < Math.floor(lengths[id]! / 160) * 160 - 3200,
+        `start ${start}`,
+      );
       // Encoder frame f of the window ↔ label start/160 + f.
       const expected = labels.get(id)!.slice(start / 160, start / 160 + 20);
       assert.deepEqual([...batch.phones!.subarray(i * 20, (i + 1) * 20)], expected);
@@ -65,7 +80,8 @@ describe('openLibriSpeech on the micro fixture', () => {
     const starts = async (seed: number, split: 'train' | 'test'): Promise<number[]> => {
       const rng = new Rng(seed);
       const out: number[] = [];
-      for (let e = 0; e < 4; e++) for (const b of await collect(c.epoch(split, 1, rng))) out.push(b.startSample[0]!);
+      for (let e = 0; e < 4; e++)
+        for (const b of await collect(c.epoch(split, 1, rng))) out.push(b.startSample[0]!);
       return out;
     };
     assert.deepEqual(await starts(5, 'train'), await starts(5, 'train'));
@@ -74,10 +90,14 @@ describe('openLibriSpeech on the micro fixture', () => {
     assert.ok(new Set(s).size > 2, `starts ${s}`);
     const orders = new Set<string>();
     const rng = new Rng(2);
-    for (let e = 0; e < 8; e++) orders.add((await collect(c.epoch('train', 1, rng))).map((b) => b.utteranceIds[0]).join());
+    for (let e = 0; e < 8; e++)
+      orders.add((await collect(c.epoch('train', 1, rng))).map((b) => b.utteranceIds[0]).join());
     assert.equal(orders.size, 2, 'train order should vary across epochs');
     for (let e = 0; e < 3; e++) {
-      assert.deepEqual((await collect(c.epoch('test', 1, rng))).map((b) => b.utteranceIds[0]), ['1001-10-0001', '1002-20-0001']);
+      assert.deepEqual(
+        (await collect(c.epoch('test', 1, rng))).map((b) => b.utteranceIds[0]),
+        ['1001-10-0001', '1002-20-0001'],
+      );
     }
   });
 
@@ -101,13 +121,20 @@ describe('openLibriSpeech on generated corpora', () => {
   it('normalises with the reference constants converted to float PCM', async () => {
     // −1456218.75 / 2^31 and 135303504 / 2^31 (spec §2.1 rounds the latter to 0.0630058).
     assert.ok(Math.abs(AUDIO_MEAN - -6.781047e-4) < 1e-9);
-    assert.ok(Math.abs(AUDIO_STD - 0.06300560) < 1e-8);
+    assert.ok(Math.abs(AUDIO_STD - 0.0630056) < 1e-8);
     const samples = ramp(4000, 1);
-    const root = await writeCorpus([{ id: '1-1-1', samples, format: 'wav', labels: labelLine(25) }], ['1-1-1'], []);
+    const root = await writeCorpus(
+      [{ id: '1-1-1', samples, format: 'wav', labels: labelLine(25) }],
+      ['1-1-1'],
+      [],
+    );
     const u = await (await openLibriSpeech(root, { windowSamples: 1600 })).utterance('1-1-1');
     for (const i of [0, 1, 1234, 3999]) {
       const expected = (samples[i]! / 32768 - AUDIO_MEAN) / AUDIO_STD;
-      assert.ok(Math.abs(u.audio[i]! - expected) < 1e-5, `sample ${i}: ${u.audio[i]} vs ${expected}`);
+      assert.ok(
+        Math.abs(u.audio[i]! - expected) < 1e-5,
+        `sample ${i}: ${u.audio[i]} vs ${expected}`,
+      );
     }
   });
 
@@ -129,13 +156,21 @@ describe('openLibriSpeech on generated corpora', () => {
       for (let i = 0; i < 2; i++) {
         const first = b.startSample[i]! / 160;
         const got = [...b.phones!.subarray(i * 10, i * 10 + 10)];
-        assert.deepEqual(got, Array.from({ length: 10 }, (_, k) => (first + k < 10 ? (first + k) % 5 : -1)));
+        assert.deepEqual(
+          got,
+          Array.from({ length: 10 }, (_, k) => (first + k < 10 ? (first + k) % 5 : -1)),
+        );
       }
     }
   });
 
   it('rejects a wrong sample rate, naming the file', async () => {
-    const root = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1), format: 'wav', sampleRate: 8000 }], ['1-1-1'], [], false);
+    const root = await writeCorpus(
+      [{ id: '1-1-1', samples: ramp(4000, 1), format: 'wav', sampleRate: 8000 }],
+      ['1-1-1'],
+      [],
+      false,
+    );
     await assert.rejects(openLibriSpeech(root, { windowSamples: 1600 }), (e: unknown) => {
       assert.ok(e instanceof DataError);
       assert.match(e.message, /1-1-1\.wav: sample rate 8000 Hz: expected 16000 Hz/);
@@ -144,35 +179,82 @@ describe('openLibriSpeech on generated corpora', () => {
   });
 
   it('rejects a split entry without audio, or skips it when asked', async () => {
-    const root = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1) }], ['1-1-1', '1-1-2'], [], false);
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 1600 }), /no audio for 1-1-2: expected .*1-1-2\.flac or \.wav/);
+    const root = await writeCorpus(
+      [{ id: '1-1-1', samples: ramp(4000, 1) }],
+      ['1-1-1', '1-1-2'],
+      [],
+      false,
+    );
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 1600 }),
+      /no audio for 1-1-2: expected .*1-1-2\.flac or \.wav/,
+    );
     const c = await openLibriSpeech(root, { windowSamples: 1600, onProblem: 'skip' });
     assert.deepEqual(c.ids('train'), ['1-1-1']);
-    assert.deepEqual(c.skipped.map((s) => s.utterance), ['1-1-2']);
+    assert.deepEqual(
+      c.skipped.map((s) => s.utterance),
+      ['1-1-2'],
+    );
   });
 
   it('rejects a label file that lacks a split utterance', async () => {
     const root = await writeCorpus(
-      [{ id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(25) }, { id: '1-1-2', samples: ramp(4000, 2) }],
+      [
+        { id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(25) },
+        { id: '1-1-2', samples: ramp(4000, 2) },
+      ],
       ['1-1-1'],
       ['1-1-2'],
     );
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 1600 }), /converted_aligned_phones\.txt: no labels for utterance 1-1-2/);
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 1600 }),
+      /converted_aligned_phones\.txt: no labels for utterance 1-1-2/,
+    );
   });
 
   it('rejects labels longer than the audio and garbage labels', async () => {
     // 4000 samples = 25 frames; 25 + 2 slack is tolerated, 28 is not.
-    const ok = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(27) }], ['1-1-1'], []);
-    assert.equal((await (await openLibriSpeech(ok, { windowSamples: 1600 })).utterance('1-1-1')).phones?.length, 25);
-    const long = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(28) }], ['1-1-1'], []);
-    await assert.rejects(openLibriSpeech(long, { windowSamples: 1600 }), /1-1-1 has 28 labels but its audio has only 25 frames/);
-    const junk = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1), labels: '1 2 x 3' }], ['1-1-1'], []);
+    const ok = await writeCorpus(
+      [{ id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(27) }],
+      ['1-1-1'],
+      [],
+    );
+    assert.equal(
+      (await (await openLibriSpeech(ok, { windowSamples: 1600 })).utterance('1-1-1')).phones
+        ?.length,
+      25,
+    );
+    const long = await writeCorpus(
+      [{ id: '1-1-1', samples: ramp(4000, 1), labels: labelLine(28) }],
+      ['1-1-1'],
+      [],
+    );
+    await assert.rejects(
+      openLibriSpeech(long, { windowSamples: 1600 }),
+      /1-1-1 has 28 labels but its audio has only 25 frames/,
+    );
+    const junk = await writeCorpus(
+      [{ id: '1-1-1', samples: ramp(4000, 1), labels: '1 2 x 3' }],
+      ['1-1-1'],
+      [],
+    );
     await assert.rejects(openLibriSpeech(junk, { windowSamples: 1600 }), /label 3 of 1-1-1 is "x"/);
   });
 
   it('rejects a test speaker missing from the train split', async () => {
-    const root = await writeCorpus([{ id: '1-1-1', samples: ramp(4000, 1) }, { id: '2-1-1', samples: ramp(4000, 2) }], ['1-1-1'], ['2-1-1'], false);
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 1600 }), /speaker 2 of 2-1-1 does not occur in train_split\.txt/);
+    const root = await writeCorpus(
+      [
+        { id: '1-1-1', samples: ramp(4000, 1) },
+        { id: '2-1-1', samples: ramp(4000, 2) },
+      ],
+      ['1-1-1'],
+      ['2-1-1'],
+      false,
+    );
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 1600 }),
+      /speaker 2 of 2-1-1 does not occur in train_split\.txt/,
+    );
   });
 });
 
@@ -200,10 +282,21 @@ describe('openLibriSpeech with a corrupt FLAC', () => {
     for (const cacheDecoded of [true, false]) {
       const root = copyMicro();
       damage(root);
-      const c = await openLibriSpeech(root, { windowSamples: 3200, onProblem: 'skip', cacheDecoded });
+      const c = await openLibriSpeech(root, {
+        windowSamples: 3200,
+        onProblem: 'skip',
+        cacheDecoded,
+      });
       const batches = await collect(c.epoch('test', 1, new Rng(1)));
-      assert.deepEqual(batches.map((b) => b.utteranceIds[0]), ['1002-20-0001'], `cacheDecoded ${cacheDecoded}`);
-      assert.deepEqual(c.skipped.map((s) => s.utterance), ['1001-10-0001']);
+      assert.deepEqual(
+        batches.map((b) => b.utteranceIds[0]),
+        ['1002-20-0001'],
+        `cacheDecoded ${cacheDecoded}`,
+      );
+      assert.deepEqual(
+        c.skipped.map((s) => s.utterance),
+        ['1001-10-0001'],
+      );
       assert.deepEqual(c.ids('test'), ['1002-20-0001']);
       rmSync(root, { recursive: true });
     }
@@ -212,7 +305,10 @@ describe('openLibriSpeech with a corrupt FLAC', () => {
   it('rejects a file that is not FLAC at all', async () => {
     const root = copyMicro();
     writeFileSync(join(root, '1002/20/1002-20-0000.flac'), 'hello');
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 3200 }), /1002-20-0000\.flac: not a FLAC file/);
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 3200 }),
+      /1002-20-0000\.flac: not a FLAC file/,
+    );
     rmSync(root, { recursive: true });
   });
 });

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { encodeFlac } from '../../../src/data/audio/flac.js';
 import { encodeWav } from '../../../src/data/audio/wav.js';
 
-export const MICRO = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/librispeech-micro');
+export const MICRO = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../fixtures/librispeech-micro',
+);
 
 export interface TempUtterance {
   id: string;
@@ -28,13 +31,19 @@ export function copyMicro(): string {
   return dir;
 }
 
-export async function writeCorpus(utts: TempUtterance[], train: string[], test: string[], withLabels = true): Promise<string> {
+export async function writeCorpus(
+  utts: TempUtterance[],
+  train: string[],
+  test: string[],
+  withLabels = true,
+): Promise<string> {
   const root = tempDir();
   for (const u of utts) {
     const [speaker, chapter] = u.id.split('-') as [string, string];
     mkdirSync(join(root, speaker, chapter), { recursive: true });
     const rate = u.sampleRate ?? 16000;
-    const bytes = u.format === 'wav' ? encodeWav(u.samples, rate) : await encodeFlac(u.samples, rate);
+    const bytes =
+      u.format === 'wav' ? encodeWav(u.samples, rate) : await encodeFlac(u.samples, rate);
     writeFileSync(join(root, speaker, chapter, `${u.id}.${u.format ?? 'flac'}`), bytes);
   }
   writeFileSync(join(root, 'train_split.txt'), train.map((id) => `${id}\n`).join(''));

@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/backend/random.js';
 import { ConfigError } from '../../../src/errors.js';
-import { checkWindowSamples, drawWindowStart, windowLabels, windowStartCount } from '../../../src/data/audio/windows.js';
+import {
+  checkWindowSamples,
+  drawWindowStart,
+  windowLabels,
+  windowStartCount,
+} from '../../../src/data/audio/windows.js';
 
 describe('window sampling', () => {
   it('counts starts 160, 320, … strictly below floor-to-frame(len) − window', () => {
@@ -18,7 +23,10 @@ describe('window sampling', () => {
     const rng = new Rng(1);
     const seen = new Set<number>();
     for (let i = 0; i < 400; i++) seen.add(drawWindowStart(1600 + 5 * 160 + 10, 1600, rng));
-    assert.deepEqual([...seen].sort((a, b) => a - b), [160, 320, 480, 640]);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [160, 320, 480, 640],
+    );
     assert.throws(() => drawWindowStart(1600, 1600, rng), RangeError);
   });
 

@@ -21,7 +21,12 @@ describe('speaker-ID difficulty baseline', () => {
     const utts = [];
     const train: string[] = [];
     const test: string[] = [];
-    for (const [s, kind] of [[1, 0], [2, 1], [3, 2], [4, 2]] as const) {
+    for (const [s, kind] of [
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+    ] as const) {
       for (let u = 0; u < 12; u++) {
         const id = `${s}-1-${u}`;
         utts.push({ id, samples: voice(kind, rng), format: 'wav' as const });
@@ -29,7 +34,12 @@ describe('speaker-ID difficulty baseline', () => {
       }
     }
     const root = await writeCorpus(utts, train, test, false);
-    const r = await measureSpeakerBaseline(root, { trainWindows: 1, testWindows: 2, l2Grid: [0.01], iterations: 100 });
+    const r = await measureSpeakerBaseline(root, {
+      trainWindows: 1,
+      testWindows: 2,
+      l2Grid: [0.01],
+      iterations: 100,
+    });
     assert.equal(r.speakers, 4);
     assert.equal(r.testExamples, 4 * 2 * 2);
     // Speakers 1 and 2 should always be right (half the test set); 3 and 4 are a coin toss.

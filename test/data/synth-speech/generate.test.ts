@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
 import { openLibriSpeech } from '../../../src/data/audio/librispeech.js';
-import { generateSynthSpeech, type SynthSpeechResult } from '../../../src/data/synth-speech/generate.js';
+import {
+  generateSynthSpeech,
+  type SynthSpeechResult,
+} from '../../../src/data/synth-speech/generate.js';
 
 let espeakMissing: string | false = false;
 try {
@@ -28,7 +31,13 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
   let result: SynthSpeechResult;
   const progress: number[] = [];
   before(async () => {
-    result = await generateSynthSpeech({ out: a, speakers: 2, secondsPerSpeaker: 3, seed: 7, onProgress: (p) => progress.push(p.speakersDone) });
+    result = await generateSynthSpeech({
+      out: a,
+      speakers: 2,
+      secondsPerSpeaker: 3,
+      seed: 7,
+      onProgress: (p) => progress.push(p.speakersDone),
+    });
     await generateSynthSpeech({ out: b, speakers: 2, secondsPerSpeaker: 3, seed: 7 });
     await generateSynthSpeech({ out: c, speakers: 2, secondsPerSpeaker: 3, seed: 8 });
   });
@@ -41,7 +50,10 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
     assert.deepEqual(corpus.speakers, ['100', '101']);
     assert.equal(corpus.phoneClasses, 40);
     const rawLabels = new Map(
-      readFileSync(join(a, 'converted_aligned_phones.txt'), 'utf8').trim().split('\n').map((l) => [l.split(' ')[0]!, l.split(' ').length - 1]),
+      readFileSync(join(a, 'converted_aligned_phones.txt'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0]!, l.split(' ').length - 1]),
     );
     const ids = [...corpus.ids('train'), ...corpus.ids('test')];
     assert.equal(ids.length, result.utterances);
@@ -50,7 +62,10 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
       assert.equal(rawLabels.get(id), Math.floor(u.audio.length / 160), id);
       // Speech, not only silence: a sizeable share of frames carries a phone.
       const voiced = u.phones!.filter((p) => p !== 0).length;
-      assert.ok(voiced > 0.5 * u.phones!.length, `${id}: ${voiced} of ${u.phones!.length} frames are phones`);
+      assert.ok(
+        voiced > 0.5 * u.phones!.length,
+        `${id}: ${voiced} of ${u.phones!.length} frames are phones`,
+      );
     }
     const manifest = JSON.parse(readFileSync(join(a, 'corpus.json'), 'utf8'));
     assert.equal(manifest.seed, 7);
@@ -59,15 +74,32 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
   });
 
   it('is deterministic for a seed and differs across seeds', () => {
-    const files = listFiles(a).map((p) => relative(a, p)).sort();
-    assert.deepEqual(listFiles(b).map((p) => relative(b, p)).sort(), files);
-    for (const f of files) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs between two runs`);
-    assert.notEqual(readFileSync(join(c, 'converted_aligned_phones.txt'), 'utf8'), readFileSync(join(a, 'converted_aligned_phones.txt'), 'utf8'));
+    const files = listFiles(a)
+      .map((p) => relative(a, p))
+      .sort();
+    assert.deepEqual(
+      listFiles(b)
+        .map((p) => relative(b, p))
+        .sort(),
+      files,
+    );
+    for (const f of files)
+      assert.ok(
+        readFileSync(join(a, f)).equals(readFileSync(join(b, f))),
+        `${f} differs between two runs`,
+      );
+    assert.notEqual(
+      readFileSync(join(c, 'converted_aligned_phones.txt'), 'utf8'),
+      readFileSync(join(a, 'converted_aligned_phones.txt'), 'utf8'),
+    );
   });
 
   it('refuses to write into a non-empty folder', async () => {
     const d = tmp();
     writeFileSync(join(d, 'x'), '');
-    await assert.rejects(generateSynthSpeech({ out: d, speakers: 1, secondsPerSpeaker: 1 }), ConfigError);
+    await assert.rejects(
+      generateSynthSpeech({ out: d, speakers: 1, secondsPerSpeaker: 1 }),
+      ConfigError,
+    );
   });
 });

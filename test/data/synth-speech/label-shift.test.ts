@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLibriSpeech, type AudioCorpus, type Split } from '../../../src/data/audio/librispeech.js';
+import {
+  openLibriSpeech,
+  type AudioCorpus,
+  type Split,
+} from '../../../src/data/audio/librispeech.js';
 import { fft, softmaxAccuracy, trainSoftmax } from '../../../src/data/synth-speech/difficulty.js';
 import { generateSynthSpeech } from '../../../src/data/synth-speech/generate.js';
 
@@ -29,13 +33,18 @@ function bandEnergies(audio: Float32Array, frames: number): Float64Array[] {
     }
     fft(re, im);
     const bands = new Float64Array(BANDS);
-    for (let k = 1; k < 257; k++) bands[Math.min(BANDS - 1, Math.floor(((k - 1) * BANDS) / 256))]! += re[k]! ** 2 + im[k]! ** 2;
+    for (let k = 1; k < 257; k++)
+      bands[Math.min(BANDS - 1, Math.floor(((k - 1) * BANDS) / 256))]! += re[k]! ** 2 + im[k]! ** 2;
     out.push(bands.map((v) => Math.log(v + 1e-6)));
   }
   return out;
 }
 
-async function frameSet(corpus: AudioCorpus, split: Split, shift: number): Promise<{ x: Float64Array[]; y: number[] }> {
+async function frameSet(
+  corpus: AudioCorpus,
+  split: Split,
+  shift: number,
+): Promise<{ x: Float64Array[]; y: number[] }> {
   const x: Float64Array[] = [];
   const y: number[] = [];
   for (const id of corpus.ids(split)) {
@@ -55,21 +64,35 @@ async function frameSet(corpus: AudioCorpus, split: Split, shift: number): Promi
   return { x, y };
 }
 
-describe('synthetic phone labels', { skip: !process.env.GIM_SLOW_TESTS && 'slow test: set GIM_SLOW_TESTS=1' }, () => {
-  it('are time-aligned: shifting them by ±60 ms lowers linear phone accuracy', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'gim-shift-'));
-    await generateSynthSpeech({ out, speakers: 4, secondsPerSpeaker: 40, seed: 3 });
-    const corpus = await openLibriSpeech(out, { windowSamples: 1600 });
-    const acc = new Map<number, number>();
-    for (const shift of [-6, 0, 6]) {
-      const train = await frameSet(corpus, 'train', shift);
-      const test = await frameSet(corpus, 'test', shift);
-      const mean = new Float64Array(train.x[0]!.length);
-      for (const v of train.x) v.forEach((e, k) => (mean[k]! += e / train.x.length));
-      for (const v of [...train.x, ...test.x]) v.forEach((e, k) => (v[k] = (e - mean[k]!) / 3));
-      acc.set(shift, softmaxAccuracy(trainSoftmax(train.x, train.y, corpus.phoneClasses, 1e-4, 120), test.x, test.y));
-    }
-    const at = (k: number): number => acc.get(k)!;
-    assert.ok(at(0) > at(-6) + 0.05 && at(0) > at(6) + 0.05, `accuracy by shift: ${JSON.stringify([...acc])}`);
-  });
-});
+describe(
+  'synthetic phone labels',
+  { skip: !process.env.GIM_SLOW_TESTS && 'slow test: set GIM_SLOW_TESTS=1' },
+  () => {
+    it('are time-aligned: shifting them by ±60 ms lowers linear phone accuracy', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'gim-shift-'));
+      await generateSynthSpeech({ out, speakers: 4, secondsPerSpeaker: 40, seed: 3 });
+      const corpus = await openLibriSpeech(out, { windowSamples: 1600 });
+      const acc = new Map<number, number>();
+      for (const shift of [-6, 0, 6]) {
+        const train = await frameSet(corpus, 'train', shift);
+        const test = await frameSet(corpus, 'test', shift);
+        const mean = new Float64Array(train.x[0]!.length);
+        for (const v of train.x) v.forEach((e, k) => (mean[k]! += e / train.x.length));
+        for (const v of [...train.x, ...test.x]) v.forEach((e, k) => (v[k] = (e - mean[k]!) / 3));
+        acc.set(
+          shift,
+          softmaxAccuracy(
+            trainSoftmax(train.x, train.y, corpus.phoneClasses, 1e-4, 120),
+            test.x,
+            test.y,
+          ),
+        );
+      }
+      const at = (k: number): number => acc.get(k)!;
+      assert.ok(
+        at(0) > at(-6) + 0.05 && at(0) > at(6) + 0.05,
+        `accuracy by shift: ${JSON.stringify([...acc])}`,
+      );
+    });
+  },
+);

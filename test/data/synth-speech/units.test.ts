@@ -44,7 +44,16 @@ describe('frame labels', () => {
   });
 
   it('report unknown symbols instead of labelling them', () => {
-    assert.deepEqual(labelFrames([{ ms: 0, ipa: 'ʘ' }, { ms: 50, ipa: null }], 1600).unknown, ['ʘ']);
+    assert.deepEqual(
+      labelFrames(
+        [
+          { ms: 0, ipa: 'ʘ' },
+          { ms: 50, ipa: null },
+        ],
+        1600,
+      ).unknown,
+      ['ʘ'],
+    );
   });
 
   it('give a quiet closure before a stop to the stop', () => {
@@ -65,11 +74,13 @@ describe('resampling 22 050 → 16 000 Hz', () => {
   it('keeps a 1 kHz tone and removes one above the new Nyquist', () => {
     const r = new Resampler(22050, 16000);
     const n = 22050;
-    const tone = (hz: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 22050));
+    const tone = (hz: number): Float32Array =>
+      Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 22050));
     const out = r.process(tone(1000));
     assert.equal(out.length, Math.floor((n * 320) / 441));
     let err = 0;
-    for (let j = 100; j < out.length - 100; j++) err = Math.max(err, Math.abs(out[j]! - Math.sin((2 * Math.PI * 1000 * j) / 16000)));
+    for (let j = 100; j < out.length - 100; j++)
+      err = Math.max(err, Math.abs(out[j]! - Math.sin((2 * Math.PI * 1000 * j) / 16000)));
     assert.ok(err < 0.01, `max error ${err}`);
     const high = r.process(tone(9500));
     let peak = 0;
@@ -97,7 +108,9 @@ describe('spectrum features', () => {
   });
 
   it('mean log spectrum peaks at a tone’s bin', () => {
-    const audio = Float32Array.from({ length: 4096 }, (_, i) => Math.sin((2 * Math.PI * 64 * i) / 512));
+    const audio = Float32Array.from({ length: 4096 }, (_, i) =>
+      Math.sin((2 * Math.PI * 64 * i) / 512),
+    );
     const s = meanLogSpectrum(audio);
     assert.equal(s.indexOf(Math.max(...s)), 64);
   });
