@@ -33,6 +33,10 @@ export const AUDIO_FLAG_PATHS: Record<string, string> = {
   'log-every': 'train.logEvery',
   'checkpoint-every': 'train.checkpointEvery',
   window: 'data.windowSamples',
+  schedule: 'train.schedule',
+  'steps-per-module': 'train.stepsPerModule',
+  'update-periods': 'train.updatePeriods',
+  depth: 'encoder.depth',
 };
 
 export const CONFIG_FLAGS = {

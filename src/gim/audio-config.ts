@@ -29,6 +29,8 @@ export interface AudioEncoderConfig {
   readonly gruHidden: number;
   /** Module layout; see AUDIO_LAYOUTS. */
   readonly layout: AudioLayout;
+  /** Build only the first `depth` modules of the layout (0: all). `--add-module` grows it by one. */
+  readonly depth: number;
 }
 
 export interface AudioTrainConfig {
@@ -44,6 +46,18 @@ export interface AudioTrainConfig {
   readonly logEvery: number;
   /** Save a checkpoint every this many steps (0: only at the end). */
   readonly checkpointEvery: number;
+  /**
+   * 'simultaneous': every module steps on every batch (the paper's default);
+   * 'sequential': one module at a time for `stepsPerModule` steps (or until its smoothed loss
+   * reaches `lossTarget`), then it is frozen and the next module trains on its outputs.
+   */
+  readonly schedule: 'simultaneous' | 'sequential';
+  /** Per-module update periods for 'simultaneous': module m steps every updatePeriods[m] batches ([]: every batch). */
+  readonly updatePeriods: readonly number[];
+  /** 'sequential': step budget per module (0: train.steps divided evenly). */
+  readonly stepsPerModule: number;
+  /** 'sequential': move on early when the module's smoothed loss falls below this (0: off). */
+  readonly lossTarget: number;
 }
 
 export interface AudioDataConfig {
@@ -72,9 +86,21 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     paddings: [2, 2, 2, 2, 1],
     gruHidden: 256,
     layout: 'gim-6',
+    depth: 0,
   },
   loss: { predictionSteps: 12, negativeSamples: 10, sampling: 'batch-permutation', subsampleWindow: 128 },
-  train: { batchSize: 8, learningRate: 2e-4, steps: 1000, seed: 2, logEvery: 1, checkpointEvery: 0 },
+  train: {
+    batchSize: 8,
+    learningRate: 2e-4,
+    steps: 1000,
+    seed: 2,
+    logEvery: 1,
+    checkpointEvery: 0,
+    schedule: 'simultaneous',
+    updatePeriods: [],
+    stepsPerModule: 0,
+    lossTarget: 0,
+  },
   data: { source: 'tones', dir: '', windowSamples: 20480 },
 });
 
@@ -85,6 +111,11 @@ const AUDIO_RULES = {
   'encoder.paddings': rules.nonNegativeInts,
   'encoder.gruHidden': rules.positiveInt,
   'encoder.layout': rules.oneOf(...AUDIO_LAYOUTS),
+  'encoder.depth': rules.nonNegativeInt,
+  'train.schedule': rules.oneOf('simultaneous', 'sequential'),
+  'train.updatePeriods': rules.nonNegativeInts,
+  'train.stepsPerModule': rules.nonNegativeInt,
+  'train.lossTarget': ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number >= 0')) as (v: unknown) => string | null,
   'loss.predictionSteps': rules.positiveInt,
   'loss.negativeSamples': rules.positiveInt,
   'loss.sampling': rules.oneOf(...NEGATIVE_SAMPLING_METHODS),
@@ -98,6 +129,16 @@ const AUDIO_RULES = {
   'data.source': rules.oneOf('tones', 'librispeech'),
   'data.windowSamples': rules.positiveInt,
 };
+
+/** Modules in a layout with `convLayers` convs (before `depth` trims it). */
+export function layoutModuleCount(layout: AudioLayout, convLayers: number): number {
+  return layout === 'cpc' ? 1 : layout === 'gim-5' ? convLayers : convLayers + 1;
+}
+
+/** Modules actually built for a config. */
+export function moduleCount(encoder: AudioEncoderConfig): number {
+  return encoder.depth || layoutModuleCount(encoder.layout, encoder.kernels.length);
+}
 
 /** Output length of every conv layer for a window of `samples` (PyTorch's formula). */
 export function encoderLengths(encoder: AudioEncoderConfig, samples: number): number[] {
@@ -127,6 +168,15 @@ function checkConsistency(config: AudioGimConfig): void {
   const layers = encoder.kernels.length;
   if (encoder.strides.length !== layers || encoder.paddings.length !== layers) {
     throw new ConfigError('encoder.strides/paddings', `${layers} entries each (one per kernel)`, `${encoder.strides.length} strides and ${encoder.paddings.length} paddings`);
+  }
+  const moduleCount = layoutModuleCount(encoder.layout, layers);
+  if (encoder.depth > moduleCount) {
+    throw new ConfigError('encoder.depth', `at most ${moduleCount} (the modules of layout ${encoder.layout}), or 0 for all`, encoder.depth);
+  }
+  const built = encoder.depth || moduleCount;
+  const periods = config.train.updatePeriods;
+  if (periods.length > 0 && (periods.length !== built || periods.some((p) => p < 1))) {
+    throw new ConfigError('train.updatePeriods', `[] or ${built} periods >= 1 (one per module)`, periods);
   }
   if (encoder.layout === 'gim-5' && layers < 2) throw new ConfigError('encoder.layout', 'at least 2 conv layers for gim-5', layers);
   const lengths = encoderLengths(encoder, data.windowSamples);

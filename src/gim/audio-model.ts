@@ -95,6 +95,15 @@ export class AudioGimModule extends BaseModule {
     return { ...out, loss, accuracy };
   }
 
+  /** Forward pass without loss, for a frozen module: returns z (a fresh tensor the caller owns). */
+  encode(x: Tensor): Tensor {
+    return tf.tidy(() => {
+      let z = x;
+      for (const conv of this.convs) z = tf.relu(conv.forward(z));
+      return z === x ? tf.clone(x) : z; // the GRU does not change z, so it is not run
+    });
+  }
+
   /** Parameters of the encoder part only (kept after training; the predictor is discarded). */
   encoderParameterCount(): number {
     return parameterCount(this) - parameterCount(this.infoNce);
@@ -112,7 +121,10 @@ export class AudioGimModel extends BaseModule {
   ) {
     super();
     let channels = 1; // raw waveform
-    audioModuleSpecs(encoder.layout, encoder.kernels.length).forEach((spec, m) => {
+    const specs = audioModuleSpecs(encoder.layout, encoder.kernels.length);
+    // `depth` builds only the lowest modules; weights are drawn in module order, so a module added
+    // later gets the same initial weights it would have had in a full build.
+    specs.slice(0, encoder.depth || specs.length).forEach((spec, m) => {
       const module = new AudioGimModule(spec, encoder, channels, loss, rng);
       this.modules.push(this.registerChild(`module${m + 1}`, module));
       channels = module.outputChannels;

@@ -7,7 +7,7 @@ import { Rng } from '../backend/random.js';
 import { Adam } from '../nn/adam.js';
 import { CheckpointError } from '../errors.js';
 import { AudioGimModel } from './audio-model.js';
-import { resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
+import { moduleCount, resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { AudioBatchSource } from './audio-batches.js';
@@ -18,7 +18,13 @@ export interface StepRecord {
   readonly seconds: number;
   /** Per-module loss and accuracy (null for a module that did not train this step). */
   readonly modules: readonly (ModuleStepStats | null)[];
-  readonly memory: { readonly tensorBytes: number; readonly tensors: number; readonly rssBytes: number };
+  readonly memory: {
+    readonly tensorBytes: number;
+    readonly tensors: number;
+    readonly rssBytes: number;
+    /** Peak resident set size of the process so far. */
+    readonly peakRssBytes?: number;
+  };
 }
 
 export interface TrainCallbacks {
@@ -36,15 +42,32 @@ interface AudioCheckpointMeta {
   readonly rng: number[];
   readonly optimizerSteps: number[];
   readonly data: unknown;
+  readonly schedule: ScheduleState;
+}
+
+/** Where a run stands in its schedule (saved in checkpoints). */
+export interface ScheduleState {
+  /** Modules below this index are frozen: run forward only, never updated. */
+  readonly frozenBelow: number;
+  /** 'sequential': steps taken by the module now training. */
+  readonly stepsInModule: number;
+  /** 'sequential': exponential moving average of its loss (NaN before the first step). */
+  readonly smoothedLoss: number;
+}
+
+export interface ResumeOptions {
+  /** Append one module on top of the stack (encoder.depth + 1) and train only it. */
+  readonly addModule?: boolean;
 }
 
 /** Config fields that may differ when resuming (they do not change the model or the data). */
-const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery']);
+const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery', 'train.stepsPerModule', 'train.lossTarget']);
 
 export class AudioTrainer {
   readonly model: AudioGimModel;
   readonly optimizers: Adam[];
   private stepCount = 0;
+  private schedule: ScheduleState = { frozenBelow: 0, stepsInModule: 0, smoothedLoss: Number.NaN };
 
   private constructor(
     readonly config: AudioGimConfig,
@@ -61,15 +84,28 @@ export class AudioTrainer {
     return new AudioTrainer(config, source, new Rng(config.train.seed + 1));
   }
 
-  /** Rebuild a trainer from `dir`; `config` must equal the checkpoint's except for RESUMABLE_FIELDS. */
-  static async resume(dir: string, config: AudioGimConfig, source: AudioBatchSource): Promise<AudioTrainer> {
+  /**
+   * Rebuild a trainer from `dir`; `config` must equal the checkpoint's except for
+   * RESUMABLE_FIELDS. With `addModule`, `config.encoder.depth` must be one more than the
+   * checkpoint's: earlier modules are loaded and frozen, only the new module trains.
+   */
+  static async resume(dir: string, config: AudioGimConfig, source: AudioBatchSource, options: ResumeOptions = {}): Promise<AudioTrainer> {
     const ckpt = loadCheckpoint<AudioCheckpointMeta>(dir);
     if (ckpt.meta.kind !== 'audio-gim') throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "audio-gim"`);
-    assertSameConfig(dir, ckpt.meta.config, config);
+    const savedDepth = moduleCount(ckpt.meta.config.encoder);
+    if (options.addModule) {
+      const want = { ...ckpt.meta.config, encoder: { ...ckpt.meta.config.encoder, depth: savedDepth + 1 } };
+      assertSameConfig(dir, want, config);
+    } else {
+      assertSameConfig(dir, ckpt.meta.config, config);
+    }
     const trainer = new AudioTrainer(config, source, new Rng(0));
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
-    trainer.model.modules.forEach((module, m) => {
+    trainer.schedule = options.addModule
+      ? { frozenBelow: savedDepth, stepsInModule: 0, smoothedLoss: Number.NaN }
+      : { ...ckpt.meta.schedule, smoothedLoss: ckpt.meta.schedule.smoothedLoss ?? Number.NaN };
+    trainer.model.modules.slice(0, savedDepth).forEach((module, m) => {
       const moments = new Map<string, readonly [Float32Array, Float32Array]>();
       for (const [name, v] of module.namedParameters()) {
         const key = `module${m + 1}.${name}`;
@@ -86,26 +122,60 @@ export class AudioTrainer {
     return trainer;
   }
 
+  /** The schedule position (frozen modules, sequential progress). */
+  get scheduleState(): ScheduleState {
+    return this.schedule;
+  }
+
   get step(): number {
     return this.stepCount;
   }
 
-  /** One simultaneous step over all modules. */
+  /** Which modules step on this batch (the rest below the highest active one run forward only). */
+  activeModules(): boolean[] {
+    const { train } = this.config;
+    const count = this.model.modules.length;
+    const { frozenBelow } = this.schedule;
+    if (train.schedule === 'sequential') return this.model.modules.map((_, m) => m === Math.min(frozenBelow, count - 1));
+    return this.model.modules.map((_, m) => m >= frozenBelow && (train.updatePeriods.length === 0 || this.stepCount % train.updatePeriods[m]! === 0));
+  }
+
+  /** One step of the configured schedule. */
   async trainStep(): Promise<StepRecord> {
     const start = performance.now();
     const { config } = this;
     const audio = await this.source.next();
+    const active = this.activeModules();
+    const top = active.lastIndexOf(true) + 1; // modules above the highest active one are not run
     const x = tf.tensor3d(audio, [config.train.batchSize, config.data.windowSamples, 1]); // [B, T, 1]
-    const modules = trainStackStep(this.model.modules, this.optimizers, x, this.rng);
+    const stats = top === 0 ? [] : trainStackStep(this.model.modules.slice(0, top), this.optimizers, x, this.rng, active, (m, input) => this.model.modules[m]!.encode(input));
     x.dispose();
+    const modules = this.model.modules.map((_, m) => stats[m] ?? null);
     this.stepCount += 1;
+    this.advanceSchedule(modules);
     const mem = tf.memory();
     return {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss },
+      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
     };
+  }
+
+  /** Sequential schedule: freeze the current module when its budget or loss target is reached. */
+  private advanceSchedule(modules: readonly (ModuleStepStats | null)[]): void {
+    const { train } = this.config;
+    if (train.schedule !== 'sequential') return;
+    const m = this.schedule.frozenBelow;
+    const loss = modules[m]?.loss;
+    if (loss === undefined) return;
+    const ema = Number.isNaN(this.schedule.smoothedLoss) ? loss : 0.9 * this.schedule.smoothedLoss + 0.1 * loss;
+    const steps = this.schedule.stepsInModule + 1;
+    const budget = train.stepsPerModule || Math.ceil(train.steps / this.model.modules.length);
+    const done = steps >= budget || (train.lossTarget > 0 && steps >= 10 && ema < train.lossTarget);
+    this.schedule = done && m < this.model.modules.length - 1
+      ? { frozenBelow: m + 1, stepsInModule: 0, smoothedLoss: Number.NaN }
+      : { frozenBelow: m, stepsInModule: steps, smoothedLoss: ema };
   }
 
   /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
@@ -143,6 +213,7 @@ export class AudioTrainer {
       rng: this.rng.getState(),
       optimizerSteps: this.optimizers.map((o) => o.step),
       data: this.source.getState(),
+      schedule: this.schedule,
     };
     return saveCheckpoint(dir, { meta, tensors });
   }

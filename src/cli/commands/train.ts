@@ -5,7 +5,7 @@ import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
-import { DEFAULT_AUDIO_CONFIG, resolveAudioConfig, type AudioGimConfig } from '../../gim/audio-config.js';
+import { DEFAULT_AUDIO_CONFIG, layoutModuleCount, moduleCount, resolveAudioConfig, type AudioGimConfig } from '../../gim/audio-config.js';
 import { AudioTrainer, readCheckpointConfig, type StepRecord } from '../../gim/audio-trainer.js';
 import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
@@ -21,6 +21,9 @@ options:
                          without it, generated harmonic tones are used
   --out DIR              where the checkpoint and train-log.jsonl go (default runs/<layout>-<time>)
   --resume DIR           continue the run saved in DIR exactly (--steps may extend it)
+  --add-module           with --resume: append one module on top of the trained stack and train
+                         only it (earlier weights stay bit-identical); give a larger --steps
+  --schedule simultaneous|sequential   --steps-per-module N   --update-periods 1,2,4,...
   --steps N  --batch-size N  --lr X  --seed N  --layout gim-6|gim-5|cpc  --channels N
   --window SAMPLES  --log-every N  --checkpoint-every N
   --set PATH=VALUE       any config field, e.g. --set loss.negativeSamples=16 (repeatable)
@@ -38,6 +41,7 @@ export const command: CommandModule = {
       data: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'string' },
+      'add-module': { type: 'boolean' },
       backend: { type: 'string' },
       modality: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -55,14 +59,16 @@ export const command: CommandModule = {
       throw new ConfigError('--modality', '"audio" or "vision"', values.modality, 'command line');
     }
     const resumeDir = values.resume as string | undefined;
-    const config = resolveRunConfig(values, resumeDir);
+    const addModule = Boolean(values['add-module']);
+    if (addModule && !resumeDir) throw new ConfigError('--add-module', 'to be used with --resume DIR', 'no --resume', 'command line');
+    const config = resolveRunConfig(values, resumeDir, addModule);
     const outDir = resumeDir ?? (values.out as string | undefined) ?? join('runs', `${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     if (!resumeDir && existsSync(checkpointPath(outDir))) {
       throw new ConfigError('--out', 'a directory without a checkpoint (use --resume to continue it)', outDir, 'command line');
     }
     const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
     const source = await makeSource(config);
-    const trainer = resumeDir ? await AudioTrainer.resume(resumeDir, config, source) : AudioTrainer.create(config, source);
+    const trainer = resumeDir ? await AudioTrainer.resume(resumeDir, config, source, { addModule }) : AudioTrainer.create(config, source);
     mkdirSync(outDir, { recursive: true });
     const logFile = join(outDir, 'train-log.jsonl');
     const quiet = Boolean(values.quiet);
@@ -107,9 +113,19 @@ export const command: CommandModule = {
   },
 };
 
-function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | undefined): AudioGimConfig {
+function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | undefined, addModule: boolean): AudioGimConfig {
   const layers: { source: string; values: unknown }[] = [];
-  if (resumeDir) layers.push({ source: `checkpoint ${resumeDir}`, values: readCheckpointConfig(resumeDir) });
+  if (resumeDir) {
+    const saved = readCheckpointConfig(resumeDir);
+    layers.push({ source: `checkpoint ${resumeDir}`, values: saved });
+    if (addModule) {
+      const depth = moduleCount(saved.encoder);
+      if (depth >= layoutModuleCount(saved.encoder.layout, saved.encoder.kernels.length)) {
+        throw new ConfigError('--add-module', `a stack with fewer than all modules of layout ${saved.encoder.layout} (train with --set encoder.depth=N first)`, `${depth} modules`, 'command line');
+      }
+      layers.push({ source: '--add-module', values: { encoder: { depth: depth + 1 } } });
+    }
+  }
   if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
   const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
   if (typeof values.data === 'string') flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
@@ -132,5 +148,6 @@ function logLine(r: StepRecord): object {
     accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
     tensorBytes: r.memory.tensorBytes,
     rssBytes: r.memory.rssBytes,
+    peakRssBytes: r.memory.peakRssBytes ?? null,
   };
 }

@@ -1,0 +1,99 @@
+import { it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend/select.js';
+import { AudioTrainer } from '../../src/gim/audio-trainer.js';
+import { ToneSource } from '../../src/gim/audio-batches.js';
+import { resolveAudioConfig, type AudioGimConfig } from '../../src/gim/audio-config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const config = (values: object): AudioGimConfig =>
+  resolveAudioConfig([
+    {
+      source: 'test',
+      values: {
+        encoder: { channels: 6, gruHidden: 5 },
+        loss: { predictionSteps: 3, negativeSamples: 4 },
+        train: { batchSize: 2, learningRate: 1e-3 },
+        data: { windowSamples: 2560 },
+      },
+    },
+    { source: 'case', values },
+  ]);
+const tones = (c: AudioGimConfig) => new ToneSource(c.train.seed, c.train.batchSize, c.data.windowSamples);
+const weights = (t: AudioTrainer) => t.model.modules.map((m) => m.parameters().map((p) => Array.from(p.dataSync())));
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+it('--add-module: earlier modules stay bit-identical, only the new module trains', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-add-'));
+  try {
+    const base = config({ encoder: { depth: 2 }, train: { steps: 2 } });
+    const t1 = AudioTrainer.create(base, tones(base));
+    assert.equal(t1.model.modules.length, 2);
+    await t1.run(dir);
+    const before = weights(t1);
+    t1.dispose();
+    const grown = config({ encoder: { depth: 3 }, train: { steps: 4 } });
+    const t2 = await AudioTrainer.resume(dir, grown, tones(grown), { addModule: true });
+    assert.equal(t2.model.modules.length, 3);
+    const newBefore = weights(t2)[2]!;
+    const records = await t2.run(dir);
+    const after = weights(t2);
+    t2.dispose();
+    assert.deepEqual(after.slice(0, 2), before, 'earlier modules changed');
+    assert.notDeepEqual(after[2], newBefore, 'the new module did not train');
+    for (const r of records) assert.deepEqual(r.modules.map((m) => m !== null), [false, false, true]);
+    // Resuming a grown run without --add-module needs the grown config.
+    await assert.rejects(() => AudioTrainer.resume(dir, base, tones(base)), /encoder\.depth is 3 in the checkpoint but 2 was requested/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("'sequential': one module at a time for its budget, lower modules frozen", async () => {
+  const c = config({ encoder: { depth: 3 }, train: { steps: 6, schedule: 'sequential', stepsPerModule: 2 } });
+  const t = AudioTrainer.create(c, tones(c));
+  const snapshots = [weights(t)];
+  const active: boolean[][] = [];
+  await t.run(null, {
+    onStep: (r) => {
+      active.push(r.modules.map((m) => m !== null));
+      snapshots.push(weights(t));
+    },
+  });
+  t.dispose();
+  assert.deepEqual(active, [
+    [true, false, false],
+    [true, false, false],
+    [false, true, false],
+    [false, true, false],
+    [false, false, true],
+    [false, false, true],
+  ]);
+  for (let s = 0; s < 6; s++) {
+    const trained = Math.floor(s / 2);
+    snapshots[s]!.forEach((w, m) => assert.equal(JSON.stringify(w) !== JSON.stringify(snapshots[s + 1]![m]), m === trained, `step ${s + 1}, module ${m + 1}`));
+  }
+});
+
+it('update periods: module m steps every p_m batches', async () => {
+  const c = config({ encoder: { depth: 3 }, train: { steps: 4, updatePeriods: [1, 2, 4] } });
+  const t = AudioTrainer.create(c, tones(c));
+  const active: boolean[][] = [];
+  await t.run(null, { onStep: (r) => active.push(r.modules.map((m) => m !== null)) });
+  assert.deepEqual(t.optimizers.map((o) => o.step), [4, 2, 1]);
+  t.dispose();
+  assert.deepEqual(active, [
+    [true, true, true],
+    [true, false, false],
+    [true, true, false],
+    [true, false, false],
+  ]);
+  assert.throws(() => config({ train: { updatePeriods: [1, 2] } }), (e: unknown) => e instanceof ConfigError && /train\.updatePeriods: expected \[\] or 6 periods/.test(e.message));
+  assert.throws(() => config({ encoder: { depth: 7 } }), /encoder\.depth: expected at most 6/);
+});
