@@ -2,6 +2,7 @@
  * A thin wrapper over eSpeak NG compiled to wasm (@echogarden/espeak-ng-emscripten, GPL-3.0).
  * It is an optional dependency: imported lazily, and only the generator needs it.
  */
+import { createRequire } from 'node:module';
 import { GimError } from '../../errors.js';
 
 export const ESPEAK_PACKAGE = '@echogarden/espeak-ng-emscripten';
@@ -54,6 +55,17 @@ export class Espeak {
     /** Variant names available in the wasm file system. */
     readonly variants: ReadonlySet<string>,
   ) {}
+
+  /** Installed version of the eSpeak package (its audio can change between versions). */
+  static packageVersion(): string | null {
+    try {
+      return (
+        createRequire(import.meta.url)(`${ESPEAK_PACKAGE}/package.json`) as { version: string }
+      ).version;
+    } catch {
+      return null;
+    }
+  }
 
   static async load(): Promise<Espeak> {
     let init: () => Promise<{

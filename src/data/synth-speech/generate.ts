@@ -155,7 +155,7 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
   const manifest = {
     generator: 'gim synth-speech',
     generatorVersion: GENERATOR_VERSION,
-    synthesizer: `${ESPEAK_PACKAGE} (eSpeak NG, GPL-3.0), voice en-us`,
+    synthesizer: `${ESPEAK_PACKAGE}@${Espeak.packageVersion() ?? 'unknown'} (eSpeak NG, GPL-3.0), voice en-us`,
     seed,
     sampleRateHz: SAMPLE_RATE_HZ,
     format,
