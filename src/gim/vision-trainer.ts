@@ -1,0 +1,195 @@
+/**
+ * Training of vision GIM (and of the CPC / supervised baselines, which are the same model with
+ * another layout or head): model + one Adam per module + seeded randomness + a batch source, with
+ * checkpoints that resume exactly (same losses as an uninterrupted run with the same seed).
+ */
+import { tf } from '../backend/tf.js';
+import { Rng } from '../backend/random.js';
+import { Adam } from '../nn/adam.js';
+import { CheckpointError } from '../errors.js';
+import { VisionGimModel } from './vision-model.js';
+import { resolveVisionConfig, visionGridSize, type VisionGimConfig } from './vision-config.js';
+import { trainStackStep } from './train-step.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { VisionBatchSource, type VisionSourceState } from './vision-data.js';
+import { VisionMemoryError, estimateStepBytes, isOutOfMemory, memoryMessage } from './vision-memory.js';
+import type { StepRecord, TrainCallbacks } from './audio-trainer.js';
+
+export type { StepRecord, TrainCallbacks } from './audio-trainer.js';
+
+export const VISION_CHECKPOINT_KIND = 'vision-gim';
+
+interface VisionCheckpointMeta {
+  readonly kind: typeof VISION_CHECKPOINT_KIND;
+  readonly config: VisionGimConfig;
+  readonly step: number;
+  readonly rng: number[];
+  readonly optimizerSteps: number[];
+  readonly data: VisionSourceState;
+}
+
+/** Config fields that may differ when resuming (they change neither the model nor the data). */
+const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery', 'probe']);
+
+/** Builds the model a config describes, with weights from the config's seed. */
+/** Both built-in data sets have 10 classes; the supervised heads are sized for them. */
+export function buildVisionModel(config: VisionGimConfig, classes = 10): VisionGimModel {
+  return new VisionGimModel(config.encoder, config.loss, visionGridSize(config.data), new Rng(config.train.seed), { classes });
+}
+
+export class VisionTrainer {
+  readonly model: VisionGimModel;
+  readonly optimizers: Adam[];
+  private stepCount = 0;
+
+  private constructor(
+    readonly config: VisionGimConfig,
+    readonly source: VisionBatchSource,
+    readonly rng: Rng,
+    /** Backend name, for out-of-memory messages. */
+    readonly backend: string,
+  ) {
+    this.model = buildVisionModel(config);
+    this.optimizers = this.model.modules.map((m) => new Adam(m.namedParameters(), config.train.learningRate));
+  }
+
+  static create(config: VisionGimConfig, source: VisionBatchSource, backend = 'unknown'): VisionTrainer {
+    return new VisionTrainer(config, source, new Rng(config.train.seed + 1), backend);
+  }
+
+  /** Rebuild a trainer from `dir`; `config` must equal the checkpoint's except for RESUMABLE_FIELDS. */
+  static resume(dir: string, config: VisionGimConfig, source: VisionBatchSource, backend = 'unknown'): VisionTrainer {
+    const ckpt = loadCheckpoint<VisionCheckpointMeta>(dir);
+    if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+    assertSameConfig(dir, ckpt.meta.config, config);
+    const trainer = new VisionTrainer(config, source, new Rng(0), backend);
+    trainer.rng.setState(ckpt.meta.rng);
+    trainer.stepCount = ckpt.meta.step;
+    loadVisionWeights(dir, ckpt.tensors, trainer.model, trainer.optimizers, ckpt.meta.optimizerSteps);
+    source.setState(ckpt.meta.data);
+    return trainer;
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One simultaneous step over all modules. */
+  trainStep(): StepRecord {
+    const start = performance.now();
+    const batch = this.source.next();
+    if (this.config.loss.objective === 'supervised') this.model.setLabels(batch.labels);
+    const x = tf.tensor4d(batch.patches, [...batch.patchShape]); // [B·G·G, p, p, C]
+    let modules;
+    try {
+      modules = trainStackStep(this.model.modules, this.optimizers, x, this.rng);
+    } catch (err) {
+      if (isOutOfMemory(err)) {
+        throw new VisionMemoryError(`${memoryMessage(this.config, this.backend, estimateStepBytes(this.config, this.config.train.batchSize))} (the backend ran out of memory: ${(err as Error).message})`);
+      }
+      throw err;
+    } finally {
+      x.dispose();
+    }
+    this.stepCount += 1;
+    const mem = tf.memory();
+    return {
+      step: this.stepCount,
+      seconds: (performance.now() - start) / 1000,
+      modules,
+      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss },
+    };
+  }
+
+  /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
+  run(dir: string | null, callbacks: TrainCallbacks = {}): StepRecord[] {
+    const records: StepRecord[] = [];
+    const { steps, checkpointEvery } = this.config.train;
+    while (this.stepCount < steps && !callbacks.shouldStop?.()) {
+      const record = this.trainStep();
+      records.push(record);
+      callbacks.onStep?.(record);
+      if (dir && checkpointEvery > 0 && this.stepCount % checkpointEvery === 0 && this.stepCount < steps) {
+        callbacks.onCheckpoint?.(this.save(dir), this.stepCount);
+      }
+    }
+    if (dir) this.save(dir);
+    return records;
+  }
+
+  save(dir: string): string {
+    const tensors = new Map<string, { shape: readonly number[]; values: Float32Array }>();
+    this.model.modules.forEach((module, m) => {
+      const state = this.optimizers[m]!.getState();
+      for (const [name, v] of module.namedParameters()) {
+        const key = `module${m + 1}.${name}`;
+        const [mom1, mom2] = state.moments.get(name)!;
+        tensors.set(key, { shape: v.shape, values: v.dataSync() as Float32Array });
+        tensors.set(`${key}#adam.m`, { shape: v.shape, values: mom1 });
+        tensors.set(`${key}#adam.v`, { shape: v.shape, values: mom2 });
+      }
+    });
+    const meta: VisionCheckpointMeta = {
+      kind: VISION_CHECKPOINT_KIND,
+      config: this.config,
+      step: this.stepCount,
+      rng: this.rng.getState(),
+      optimizerSteps: this.optimizers.map((o) => o.step),
+      data: this.source.getState(),
+    };
+    return saveCheckpoint(dir, { meta, tensors });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    for (const o of this.optimizers) o.dispose();
+  }
+}
+
+type Tensors = ReadonlyMap<string, { readonly shape: readonly number[]; readonly values: Float32Array }>;
+
+function loadVisionWeights(dir: string, tensors: Tensors, model: VisionGimModel, optimizers: Adam[] | null, optimizerSteps: readonly number[]): void {
+  model.modules.forEach((module, m) => {
+    const moments = new Map<string, readonly [Float32Array, Float32Array]>();
+    for (const [name, v] of module.namedParameters()) {
+      const key = `module${m + 1}.${name}`;
+      const w = tensors.get(key);
+      if (!w || w.values.length !== v.size) {
+        throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+      }
+      v.assign(tf.tensor(w.values, v.shape));
+      if (optimizers) moments.set(name, [tensors.get(`${key}#adam.m`)!.values, tensors.get(`${key}#adam.v`)!.values]);
+    }
+    if (optimizers) optimizers[m]!.setState({ step: optimizerSteps[m]!, moments });
+  });
+}
+
+/** A trained model and its config, loaded from a checkpoint for evaluation (no optimiser state). */
+export function loadVisionModel(dir: string): { config: VisionGimConfig; model: VisionGimModel; step: number } {
+  const ckpt = loadCheckpoint<VisionCheckpointMeta>(dir);
+  if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+  const config = resolveVisionConfig([{ source: `checkpoint ${dir}`, values: ckpt.meta.config }]);
+  const model = buildVisionModel(config);
+  loadVisionWeights(dir, ckpt.tensors, model, null, []);
+  return { config, model, step: ckpt.meta.step };
+}
+
+/** Read only the resolved config stored in a checkpoint (for `--resume`). */
+export function readVisionCheckpointConfig(dir: string): VisionGimConfig {
+  const meta = loadCheckpoint<VisionCheckpointMeta>(dir).meta;
+  if (meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+  return resolveVisionConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
+}
+
+function assertSameConfig(dir: string, saved: unknown, requested: unknown, path = ''): void {
+  if (RESUMABLE_FIELDS.has(path)) return;
+  if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
+    for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
+      assertSameConfig(dir, (saved as Record<string, unknown>)[key], (requested as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    }
+    return;
+  }
+  if (JSON.stringify(saved) !== JSON.stringify(requested)) {
+    throw new CheckpointError(dir, `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`);
+  }
+}
