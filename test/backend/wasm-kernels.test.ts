@@ -506,4 +506,29 @@ describe('wasm training kernels', () => {
     assert.deepEqual(Array.from(ints.dataSync()), [1, 4, 2, 5, 3, 6]);
     ints.dispose();
   });
+
+  it('conv2dTranspose (Conv2DBackpropInput as a forward op) and its gradients match cpu', async () => {
+    const rng = new Rng(37);
+    const cases: [number[], number[], number[], [number, number], 'same' | 'valid'][] = [
+      [[2, 5, 6, 4], [3, 3, 3, 4], [2, 10, 12, 3], [2, 2], 'same'],
+      [[2, 1, 9, 6], [1, 4, 5, 6], [2, 1, 20, 5], [1, 2], 'valid'],
+    ];
+    const data = cases.map(
+      ([x, f]) => [randomArray(rng, size(x)), randomArray(rng, size(f))] as const,
+    );
+    await compareBackends('conv2dTranspose', () =>
+      cases.flatMap(([xs, fs, outShape, strides, pad], i) => {
+        const x = tf.tensor4d(data[i]![0], xs as [number, number, number, number]);
+        const f = tf.tensor4d(data[i]![1], fs as [number, number, number, number]);
+        const shape = outShape as [number, number, number, number];
+        const y = tf.conv2dTranspose(x, f, shape, strides, pad);
+        const [dx, df] = tf.grads((a: Tensor, b: Tensor) =>
+          tf.sum(
+            tf.square(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, shape, strides, pad)),
+          ),
+        )([x, f]);
+        return [y, dx!, df!];
+      }),
+    );
+  });
 });
