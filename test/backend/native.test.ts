@@ -173,6 +173,57 @@ describe('native backend registration', { skip }, () => {
   });
 });
 
+describe('native backend buffer pool', { skip }, () => {
+  before(async () => {
+    await initBackend('native');
+  });
+  const n = 8192; // above the pool's minimum length
+  const base = () =>
+    tf.tensor(
+      Float32Array.from({ length: n }, (_, i) => i % 97),
+      [n],
+    );
+
+  it('reuses the array of a disposed kernel output for the next output of that length', () => {
+    const pool = tf.backend() as unknown as { pooledArrays(): number };
+    const x = base();
+    const before = pool.pooledArrays();
+    tf.mul(x, 2).dispose();
+    assert.equal(pool.pooledArrays(), before + 1);
+    const y = tf.mul(x, 3);
+    assert.equal(pool.pooledArrays(), before);
+    assert.equal(y.dataSync()[5], 15);
+    tf.dispose([x, y]);
+  });
+
+  it('never recycles an array handed out by dataSync()', () => {
+    const x = base();
+    const t = tf.mul(x, 2);
+    const values = t.dataSync();
+    const copy = values.slice();
+    t.dispose();
+    for (let i = 0; i < 3; i++) tf.mul(x, 7).dispose();
+    assert.deepEqual(values, copy);
+    x.dispose();
+  });
+
+  it('keeps an array alive while a cpu-made view of it is alive', () => {
+    const x = base();
+    const y = tf.mul(x, 2);
+    const view = tf.slice(y, [0], [n / 2]); // contiguous: the cpu kernel returns a subarray view
+    y.dispose();
+    const other = tf.mul(x, 5); // would land in y's array if it had been recycled
+    const got = tf.tidy(() =>
+      tf
+        .sub(view, tf.slice(x, [0], [n / 2]).mul(2))
+        .abs()
+        .max(),
+    );
+    assert.equal(got.dataSync()[0], 0);
+    tf.dispose([x, view, other, got]);
+  });
+});
+
 describe('native backend fallback', () => {
   const probe = (addon: string) => {
     const script =

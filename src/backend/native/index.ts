@@ -7,10 +7,10 @@
  *
  * `GIM_NATIVE_ADDON` may name another addon file (tests use a missing path to check fallback).
  */
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import { addonPath, loadAddon, type NativeAddon } from './addon.js';
 import { BACKEND_NAME } from './kernel-util.js';
+import { NativeBackend } from './native-backend.js';
 import { registerLinalgKernels } from './kernels-linalg.js';
 import { registerMathKernels } from './kernels-math.js';
 import { registerShapeKernels } from './kernels-shape.js';
@@ -58,12 +58,7 @@ function register(addon: NativeAddon): void {
   if (!tf.findBackendFactory(BACKEND_NAME)) {
     tf.registerBackend(
       BACKEND_NAME,
-      () => {
-        const backend = new MathBackendCPU();
-        // The cpu backend advertises tfjs-node on first use; the library never prints.
-        (backend as unknown as { firstUse: boolean }).firstUse = false;
-        return backend;
-      },
+      () => new NativeBackend(),
       // Below cpu and wasm: TF.js must never pick it on its own, only through initBackend.
       0,
     );

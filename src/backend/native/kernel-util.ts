@@ -9,15 +9,15 @@ import type {
   NamedTensorInfoMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { Data32, NativeAddon } from './addon.js';
+import type { NativeBackend } from './native-backend.js';
 
 export const BACKEND_NAME = 'native';
 
 export interface KernelArgs {
   inputs: NamedTensorInfoMap;
-  backend: MathBackendCPU;
+  backend: NativeBackend;
   attrs: NamedAttrMap;
 }
 
@@ -28,29 +28,30 @@ export type NativeKernel = (
 ) => TensorInfo | TensorInfo[] | null;
 
 /** The values of a float32 tensor, or null when it is some other dtype. */
-export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
+export function f32(backend: NativeBackend, t: TensorInfo): Float32Array | null {
   if (t.dtype !== 'float32') return null;
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : null;
 }
 
 /** The values of a float32 or int32 tensor (the copy kernels move both), or null. */
-export function data32(backend: MathBackendCPU, t: TensorInfo): Data32 | null {
+export function data32(backend: NativeBackend, t: TensorInfo): Data32 | null {
   const v = backend.data.get(t.dataId).values;
   if (t.dtype === 'float32' && v instanceof Float32Array) return v;
   if (t.dtype === 'int32' && v instanceof Int32Array) return v;
   return null;
 }
 
-export function alloc(like: Data32, size: number): Data32 {
-  return like instanceof Float32Array ? new Float32Array(size) : new Int32Array(size);
+/** An output array like `like` (float32 from the backend's pool); its contents are undefined. */
+export function alloc(backend: NativeBackend, like: Data32, size: number): Data32 {
+  return like instanceof Float32Array ? backend.allocFloat32(size) : new Int32Array(size);
 }
 
 export function size(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }
 
-export function output(backend: MathBackendCPU, shape: number[], values: Data32): TensorInfo {
+export function output(backend: NativeBackend, shape: number[], values: Data32): TensorInfo {
   return backend.makeTensorInfo(
     shape,
     values instanceof Float32Array ? 'float32' : 'int32',

@@ -34,6 +34,7 @@ function convDims(c: ConvInfo): number[] {
 
 /** Runs one oneDNN conv; null (so the cpu kernel runs) for NCHW, empty shapes or a oneDNN refusal. */
 function runConv(
+  backend: KernelArgs['backend'],
   addon: NativeAddon,
   kind: 0 | 1 | 2,
   a: Float32Array,
@@ -43,7 +44,7 @@ function runConv(
 ): Float32Array | null {
   const dims = convDims(info);
   if (dims.slice(0, 9).some((d) => d <= 0)) return null;
-  const out = new Float32Array(outSize);
+  const out = backend.allocFloat32(outSize);
   try {
     addon.conv(kind, a, b, out, dims);
   } catch {
@@ -68,7 +69,7 @@ function conv2d({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
     false,
     'channelsLast',
   );
-  const out = runConv(addon, 0, xv, wv, info, size(info.outShape));
+  const out = runConv(backend, addon, 0, xv, wv, info, size(info.outShape));
   return out && output(backend, info.outShape, out);
 }
 
@@ -88,7 +89,7 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs, addon: Nati
     false,
     'channelsLast',
   );
-  const out = runConv(addon, 1, dyv, wv, info, size(inputShape));
+  const out = runConv(backend, addon, 1, dyv, wv, info, size(inputShape));
   return out && output(backend, [...inputShape], out);
 }
 
@@ -108,7 +109,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs, addon: Nat
     false,
     'channelsLast',
   );
-  const out = runConv(addon, 2, xv, dyv, info, size(filterShape));
+  const out = runConv(backend, addon, 2, xv, dyv, info, size(filterShape));
   return out && output(backend, [...filterShape], out);
 }
 
@@ -134,7 +135,8 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon)
     batchB = size(b!.shape.slice(0, -2));
   // Broadcasting other than "a whole operand of batch one" goes to the cpu kernel.
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
-  const out = new Float32Array(batch * m * n);
+  // An empty inner dimension (k = 0) gives zeros, which the gemm call would not write.
+  const out = backend.allocFloat32(batch * m * n, k === 0);
   if (out.length > 0 && k > 0) addon.gemm(av, bv, out, batch, batchA, batchB, m, n, k, ta, tb);
   return output(backend, [...batchShape, m, n], out);
 }

@@ -41,7 +41,7 @@ function binary(op: number) {
       bv = f32(backend, b);
     if (!av || !bv) return null;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = new Float32Array(size(shape));
+    const out = backend.allocFloat32(size(shape));
     if (out.length > 0) addon.binary(op, av, a.shape, bv, b.shape, out, shape);
     return output(backend, shape, out);
   };
@@ -52,7 +52,7 @@ function unary(op: number) {
     const x = inputs['x'] as TensorInfo;
     const xv = f32(backend, x);
     if (!xv) return null;
-    const out = new Float32Array(xv.length);
+    const out = backend.allocFloat32(xv.length);
     if (out.length > 0) addon.unary(op, xv, out, (attrs['alpha'] as number | undefined) ?? 0);
     return output(backend, [...x.shape], out);
   };
@@ -90,7 +90,7 @@ function reduce(op: number, axisAttr: 'axis' | 'reductionIndices') {
       m = size(outShape);
       n = 1;
     }
-    const out = new Float32Array(size(outShape));
+    const out = backend.allocFloat32(size(outShape));
     addon.reduce(op, xv, out, m, k, n);
     if (moved) backend.disposeIntermediateTensorInfo(moved);
     const shape =
@@ -106,7 +106,7 @@ function softmax({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const dim = attrs['dim'] as number;
   if (!xv || xv.length === 0 || (dim !== -1 && dim !== rank - 1)) return null;
   const cols = logits.shape[rank - 1]!;
-  const out = new Float32Array(xv.length);
+  const out = backend.allocFloat32(xv.length);
   addon.softmax(xv, out, xv.length / cols, cols);
   return output(backend, [...logits.shape], out);
 }

@@ -21,7 +21,7 @@ function transpose({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape, dtype: x.dtype };
   }
-  const out = alloc(xv, xv.length);
+  const out = alloc(backend, xv, xv.length);
   if (out.length > 0) addon.transpose(xv, x.shape, perm, out);
   return output(
     backend,
@@ -36,7 +36,7 @@ function tile({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const reps = attrs['reps'] as number[];
   if (!xv || x.shape.length === 0 || reps.length !== x.shape.length) return null;
   const shape = x.shape.map((d, i) => d * reps[i]!);
-  const out = alloc(xv, size(shape));
+  const out = alloc(backend, xv, size(shape));
   if (out.length > 0) addon.tile(xv, x.shape, reps, out);
   return output(backend, shape, out);
 }
@@ -51,7 +51,7 @@ function slice({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
     attrs['size'] as number[],
   );
   if (tf.slice_util.isSliceContinous(x.shape, begin!, sliceSize!)) return null;
-  const out = alloc(xv, size(sliceSize!));
+  const out = alloc(backend, xv, size(sliceSize!));
   addon.copyBox(
     xv,
     x.shape,
@@ -70,8 +70,8 @@ function padV2({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   if (!xv || x.shape.length === 0) return null;
   const paddings = attrs['paddings'] as Array<[number, number]>;
   const shape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
-  const out = new Float32Array(size(shape));
   const value = attrs['constantValue'] as number;
+  const out = backend.allocFloat32(size(shape), value === 0);
   if (value !== 0) out.fill(value);
   addon.copyBox(
     xv,
@@ -126,7 +126,7 @@ function concat({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
     tensors.map((t) => t.shape),
     axis,
   );
-  const out = alloc(parts[0]!.values, size(shape));
+  const out = alloc(backend, parts[0]!.values, size(shape));
   stackAlong(addon, parts, axis, shape, out);
   return output(backend, shape, out);
 }
@@ -141,7 +141,7 @@ function pack({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   for (const p of parts) p.shape.splice(axis, 0, 1);
   const shape = [...parts[0]!.shape];
   shape[axis] = parts.length;
-  const out = alloc(parts[0]!.values, size(shape));
+  const out = alloc(backend, parts[0]!.values, size(shape));
   stackAlong(addon, parts, axis, shape, out);
   return output(backend, shape, out);
 }
@@ -159,7 +159,7 @@ function splitPieces(
   let offset = 0;
   return lengths.map((len) => {
     const box = x.shape.map((d, i) => (i === axis ? len : d));
-    const out = alloc(xv, size(box));
+    const out = alloc(backend, xv, size(box));
     if (out.length > 0)
       addon.copyBox(
         xv,
@@ -207,7 +207,7 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon) {
   const outer = size(x.shape.slice(0, axis)),
     inner = size(x.shape.slice(axis + 1));
   const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-  const out = alloc(xv, size(shape));
+  const out = alloc(backend, xv, size(shape));
   const bad = out.length > 0 ? addon.gather(xv, iv, out, outer, axisDim, inner) : -1;
   if (bad >= 0)
     throw new Error(`GatherV2: the index value ${iv[bad]} is not in [0, ${axisDim - 1}]`);
@@ -222,7 +222,7 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs, addon: Nativ
     return null;
   const numSegments = attrs['numSegments'] as number;
   const shape = [numSegments, ...x.shape.slice(1)];
-  const out = new Float32Array(size(shape));
+  const out = backend.allocFloat32(size(shape), true);
   if (out.length > 0) addon.segmentSum(xv, ids, out, size(x.shape.slice(1)), numSegments);
   return output(backend, shape, out);
 }
