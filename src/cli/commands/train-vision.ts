@@ -1,6 +1,125 @@
-import { GimError } from '../../errors.js';
+/** `gim train --modality vision`: train vision GIM (or a CPC / supervised baseline) on images. */
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
+import { formatSeconds, progressLine } from '../progress.js';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
+import { loadPreset } from '../../config/presets.js';
+import { DEFAULT_VISION_CONFIG, resolveVisionConfig, type VisionGimConfig } from '../../gim/vision-config.js';
+import { VisionTrainer, readVisionCheckpointConfig, type StepRecord } from '../../gim/vision-trainer.js';
+import { VisionBatchSource, openVisionSet } from '../../gim/vision-data.js';
+import { checkStepMemory } from '../../gim/vision-memory.js';
+import { checkpointPath } from '../../gim/checkpoint.js';
+import { ConfigError } from '../../errors.js';
 
-/** Vision training entry (filled in by the vision work). */
-export async function runVisionTraining(_argv: string[]): Promise<number> {
-  throw new GimError('gim train --modality vision is not available in this build yet');
+const HELP = `usage: gim train --modality vision [options]
+
+Train vision Greedy InfoMax on image patches (a pre-activation ResNet without batch-norm, one
+gradient-isolated module per stage), or a baseline: --layout cpc (end to end, PixelCNN context),
+--set loss.objective=supervised (supervised heads; with --layout cpc: end-to-end supervised).
+
+options:
+  --preset NAME|FILE     vision-tiny, vision-paper (configs/), or a JSON file
+  --data DIR             Fashion-MNIST IDX files (default ${'/usr/share/datasets/fashion-mnist'}), or an
+                         STL-10 root holding stl10_binary/ (then data.source is stl10)
+  --out DIR              checkpoint and train-log.jsonl (default runs/vision-<layout>-<time>)
+  --resume DIR           continue the run saved in DIR exactly (--steps may extend it)
+  --steps N  --batch-size N  --lr X  --seed N  --layout gim|cpc  --log-every N  --checkpoint-every N
+  --set PATH=VALUE       any config field, e.g. --set encoder.widthMultiplier=0.25 (repeatable)
+  --backend NAME         ${BACKEND_NAMES.join(' | ')} (default auto)
+  -h, --help
+
+Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C exits at once.`;
+
+export async function runVisionTraining(argv: string[]): Promise<number> {
+  const { values } = parseFlags('train --modality vision', argv, {
+    ...CONFIG_FLAGS,
+    data: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    backend: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const resumeDir = values.resume as string | undefined;
+  const config = resolveVisionRunConfig(values, resumeDir);
+  const outDir = resumeDir ?? (values.out as string | undefined) ?? join('runs', `vision-${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (!resumeDir && existsSync(checkpointPath(outDir))) {
+    throw new ConfigError('--out', 'a directory without a checkpoint (use --resume to continue it)', outDir, 'command line');
+  }
+  const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
+  const memory = checkStepMemory(config, backend.name);
+  const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
+  const set = openVisionSet(config.data, split);
+  const source = new VisionBatchSource(set, config.data, config.train.batchSize, config.train.seed + 2);
+  const trainer = resumeDir ? VisionTrainer.resume(resumeDir, config, source, backend.name) : VisionTrainer.create(config, source, backend.name);
+  mkdirSync(outDir, { recursive: true });
+  const logFile = join(outDir, 'train-log.jsonl');
+  process.stderr.write(
+    `gim train (vision): ${config.encoder.layout} ${config.loss.objective} (${trainer.model.modules.length} module${trainer.model.modules.length > 1 ? 's' : ''}), ` +
+      `${set.name} (${set.count} images), backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ` +
+      `estimated step memory ${(memory.bytes / 2 ** 30).toFixed(2)} GiB, steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
+  );
+  let stopRequested = false;
+  const onSigint = (): void => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const progress = progressLine();
+  const started = Date.now();
+  const startStep = trainer.step;
+  let smoothed: number[] | null = null;
+  try {
+    trainer.run(outDir, {
+      shouldStop: () => stopRequested,
+      onStep: (r: StepRecord) => {
+        appendFileSync(logFile, `${JSON.stringify(logLine(r))}\n`);
+        const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
+        smoothed = smoothed ? smoothed.map((s, i) => 0.9 * s + 0.1 * losses[i]!) : losses;
+        const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
+        const eta = (config.train.steps - r.step) / rate;
+        const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
+        if (!values.quiet) progress.update(text, r.step % config.train.logEvery === 0 || r.step === config.train.steps);
+      },
+      onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
+    });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+    set.close();
+  }
+  process.stderr.write(`gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`);
+  trainer.dispose();
+  return stopRequested ? 130 : 0;
+}
+
+/** Checkpoint config (when resuming), then preset, then flags. */
+export function resolveVisionRunConfig(values: Record<string, unknown>, resumeDir?: string): VisionGimConfig {
+  const layers: { source: string; values: unknown }[] = [];
+  if (resumeDir) layers.push({ source: `checkpoint ${resumeDir}`, values: readVisionCheckpointConfig(resumeDir) });
+  if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
+  const flags = flagOverrides(values, DEFAULT_VISION_CONFIG);
+  if (typeof values.data === 'string') {
+    const source = existsSync(join(values.data, 'stl10_binary')) ? 'stl10' : 'fashion-mnist';
+    flags.data = { ...((flags.data as object) ?? {}), source, dir: values.data };
+  }
+  layers.push({ source: 'flags', values: flags });
+  return resolveVisionConfig(layers);
+}
+
+function logLine(r: StepRecord): object {
+  return {
+    step: r.step,
+    seconds: Number(r.seconds.toFixed(4)),
+    loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
+    accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
+    tensorBytes: r.memory.tensorBytes,
+    rssBytes: r.memory.rssBytes,
+  };
 }
