@@ -9,6 +9,7 @@ the reference), inputs are synthetic standard-normal tensors: timings do not dep
 """
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -160,6 +161,7 @@ def run_workload(workload, batch, steps, warmup, lean=False):
             opt.step()
             return [l.item() for l in losses]
 
+    load_before = os.getloadavg()[0]
     times, values = timed_steps(step, steps, warmup)
     median = statistics.median(times)
     fwd = flops["total"]
@@ -170,7 +172,9 @@ def run_workload(workload, batch, steps, warmup, lean=False):
            "median_s": median, "step_s": times, "gflop_per_s": step_flops / 1e9 / median,
            "losses_first_step": values[0], "losses_last_step": values[-1],
            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-           "torch": torch.__version__, "seed": SEED, "warmup": warmup, "steps": steps}
+           "torch": torch.__version__, "seed": SEED, "warmup": warmup, "steps": steps,
+           # The 1-minute load average before and after: the timings are only as quiet as the host.
+           "loadavg_1m": [load_before, os.getloadavg()[0]], "cpus": os.cpu_count()}
     if workload == "inference":
         out["windows_per_s"] = batch / median
     return out
