@@ -58,6 +58,19 @@ describe('gim data', () => {
     assert.match(r.stdout, /problems: 1\n\s+1001-10-0000: .*1001-10-0000\.flac: not a FLAC file/);
   });
 
+  it('finds a corrupt FLAC body with --decode when files are decoded on demand', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gim-cli-data-'));
+    cpSync(MICRO, dir, { recursive: true });
+    const file = join(dir, '1001/10/1001-10-0001.flac');
+    const bytes = readFileSync(file);
+    for (let i = 2000; i < bytes.length; i += 97) bytes[i] = bytes[i]! ^ 0x5a;
+    writeFileSync(file, bytes);
+    // The header is intact, so only decoding finds the damage.
+    const r = gim('check', dir, '--decode');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /problems: 1\n\s+1001-10-0001: .*FLAC decode/);
+  });
+
   it('rejects unknown flags and subcommands with exit code 2', () => {
     const r = gim('check', MICRO, '--bogus');
     assert.equal(r.code, 2);

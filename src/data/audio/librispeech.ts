@@ -230,7 +230,13 @@ export async function openLibriSpeech(
           root,
           `no utterance ${JSON.stringify(id)} in the corpus (not in a split file, or skipped)`,
         );
-      const samples = await load(e);
+      let samples: Int16Array;
+      try {
+        samples = await load(e);
+      } catch (err) {
+        dropBroken(id, err); // records it in skip mode (rethrows otherwise); the caller still gets the error
+        throw err;
+      }
       const audio = new Float32Array(samples.length);
       normaliseInt16(samples, 0, samples.length, audio);
       const frames = Math.floor(samples.length / FRAME_SAMPLES);
