@@ -69,12 +69,29 @@ export interface AudioDataConfig {
   readonly windowSamples: number;
 }
 
+/** Activation cache for the 'sequential' schedule (see src/cache/activation-cache.ts). */
+export interface AudioCacheConfig {
+  /** Train each module after the first from its predecessor's stored outputs. */
+  readonly enabled: boolean;
+  /** Cache folder ('' = <run dir>/cache). */
+  readonly dir: string;
+  /** Storage precision: float16 halves the disk space. */
+  readonly dtype: 'float32' | 'float16';
+  /** Random windows stored per training utterance (the reference draws a new one every epoch). */
+  readonly draws: number;
+  /** Items per shard file (one shard is in memory at a time). */
+  readonly shardItems: number;
+  /** Windows stored when training on generated tones (which have no finite training set). */
+  readonly toneItems: number;
+}
+
 export interface AudioGimConfig {
   readonly modality: 'audio';
   readonly encoder: AudioEncoderConfig;
   readonly loss: InfoNceConfig;
   readonly train: AudioTrainConfig;
   readonly data: AudioDataConfig;
+  readonly cache: AudioCacheConfig;
 }
 
 export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
@@ -102,6 +119,7 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     lossTarget: 0,
   },
   data: { source: 'tones', dir: '', windowSamples: 20480 },
+  cache: { enabled: false, dir: '', dtype: 'float16', draws: 1, shardItems: 256, toneItems: 512 },
 });
 
 const AUDIO_RULES = {
@@ -128,6 +146,10 @@ const AUDIO_RULES = {
   'train.checkpointEvery': rules.nonNegativeInt,
   'data.source': rules.oneOf('tones', 'librispeech'),
   'data.windowSamples': rules.positiveInt,
+  'cache.dtype': rules.oneOf('float32', 'float16'),
+  'cache.draws': rules.positiveInt,
+  'cache.shardItems': rules.positiveInt,
+  'cache.toneItems': rules.positiveInt,
 };
 
 /** Modules in a layout with `convLayers` convs (before `depth` trims it). */
@@ -177,6 +199,9 @@ function checkConsistency(config: AudioGimConfig): void {
   const periods = config.train.updatePeriods;
   if (periods.length > 0 && (periods.length !== built || periods.some((p) => p < 1))) {
     throw new ConfigError('train.updatePeriods', `[] or ${built} periods >= 1 (one per module)`, periods);
+  }
+  if (config.cache.enabled && config.train.schedule !== 'sequential') {
+    throw new ConfigError('cache.enabled', "train.schedule 'sequential' (a module's outputs are cached once it is frozen)", `schedule ${JSON.stringify(config.train.schedule)}`);
   }
   if (encoder.layout === 'gim-5' && layers < 2) throw new ConfigError('encoder.layout', 'at least 2 conv layers for gim-5', layers);
   const lengths = encoderLengths(encoder, data.windowSamples);

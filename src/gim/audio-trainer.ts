@@ -10,7 +10,10 @@ import { AudioGimModel } from './audio-model.js';
 import { moduleCount, resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { AudioBatchSource } from './audio-batches.js';
+import type { AudioBatchSource, LabelledWindows } from './audio-batches.js';
+import { CacheSource } from '../cache/cache-source.js';
+import { writeActivationCache, type CacheItemBatch, type LazyItemBatch } from '../cache/activation-cache.js';
+import { join } from 'node:path';
 
 export interface StepRecord {
   readonly step: number;
@@ -33,6 +36,8 @@ export interface TrainCallbacks {
   shouldStop?(): boolean;
   /** Called after a periodic checkpoint was written. */
   onCheckpoint?(path: string, step: number): void;
+  /** Progress while a frozen module's outputs are written to the activation cache. */
+  onCache?(module: number, items: number, dir: string): void;
 }
 
 interface AudioCheckpointMeta {
@@ -43,6 +48,7 @@ interface AudioCheckpointMeta {
   readonly optimizerSteps: number[];
   readonly data: unknown;
   readonly schedule: ScheduleState;
+  readonly cache: unknown;
 }
 
 /** Where a run stands in its schedule (saved in checkpoints). */
@@ -68,6 +74,9 @@ export class AudioTrainer {
   readonly optimizers: Adam[];
   private stepCount = 0;
   private schedule: ScheduleState = { frozenBelow: 0, stepsInModule: 0, smoothedLoss: Number.NaN };
+  /** With the activation cache: where the module now training reads its input. */
+  private cacheSource: CacheSource | null = null;
+  private runDir: string | null = null;
 
   private constructor(
     readonly config: AudioGimConfig,
@@ -119,6 +128,11 @@ export class AudioTrainer {
       trainer.optimizers[m]!.setState({ step: ckpt.meta.optimizerSteps[m]!, moments });
     });
     await source.setState(ckpt.meta.data);
+    trainer.runDir = dir;
+    if (config.cache.enabled && trainer.schedule.frozenBelow > 0 && ckpt.meta.cache) {
+      trainer.cacheSource = trainer.openCache(trainer.schedule.frozenBelow);
+      trainer.cacheSource.setState(ckpt.meta.cache as Parameters<CacheSource['setState']>[0]);
+    }
     return trainer;
   }
 
@@ -142,6 +156,7 @@ export class AudioTrainer {
 
   /** One step of the configured schedule. */
   async trainStep(): Promise<StepRecord> {
+    if (this.cacheSource) return this.trainStepFromCache(this.cacheSource);
     const start = performance.now();
     const { config } = this;
     const audio = await this.source.next();
@@ -160,6 +175,82 @@ export class AudioTrainer {
       modules,
       memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
     };
+  }
+
+  /**
+   * Sequential schedule with the activation cache: module m reads module m−1's stored outputs;
+   * the modules below are not run at all, so memory is that of module m alone.
+   */
+  private async trainStepFromCache(cache: CacheSource): Promise<StepRecord> {
+    const start = performance.now();
+    const m = this.schedule.frozenBelow;
+    const values = await cache.next();
+    const x = tf.tensor(values, [this.config.train.batchSize, ...cache.itemShape]); // [B, T, C]
+    const [stats] = trainStackStep([this.model.modules[m]!], [this.optimizers[m]!], x, this.rng);
+    x.dispose();
+    const modules = this.model.modules.map((_, i) => (i === m ? (stats ?? null) : null));
+    this.stepCount += 1;
+    this.advanceSchedule(modules);
+    const mem = tf.memory();
+    return {
+      step: this.stepCount,
+      seconds: (performance.now() - start) / 1000,
+      modules,
+      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
+    };
+  }
+
+  private cacheDir(module: number): string {
+    const root = this.config.cache.dir || (this.runDir ? join(this.runDir, 'cache') : null);
+    if (!root) throw new CheckpointError('(no run directory)', 'the activation cache needs cache.dir or a run directory');
+    return join(root, `module${module}`);
+  }
+
+  private openCache(module: number): CacheSource {
+    return new CacheSource(this.cacheDir(module), this.config.train.batchSize, this.config.train.seed + 100 + module);
+  }
+
+  /**
+   * Write the outputs of frozen module `module` (1-based) over the training set, from the raw
+   * data (module 1) or from the previous cache, then train the next module from them.
+   */
+  private async buildCache(module: number, callbacks: TrainCallbacks): Promise<void> {
+    const frozen = this.model.modules[module - 1]!;
+    const { cache, data } = this.config;
+    const inputs: AsyncIterable<LabelledWindows | CacheItemBatch> =
+      module === 1 ? this.source.finitePass(cache.draws, cache.toneItems) : this.openCache(module - 1).inOrder();
+    const inputShape = module === 1 ? [data.windowSamples, 1] : this.openCache(module - 1).itemShape;
+    async function* lazy(): AsyncGenerator<LazyItemBatch> {
+      for await (const batch of inputs) {
+        const values = 'audio' in batch ? batch.audio : batch.values;
+        const count = batch.speaker.length;
+        yield {
+          count,
+          compute: () => {
+            const x = tf.tensor(values, [count, ...inputShape]);
+            const z = frozen.encode(x);
+            x.dispose();
+            const out = { values: z.dataSync() as Float32Array, speaker: batch.speaker, startSample: batch.startSample };
+            z.dispose();
+            return out;
+          },
+        };
+      }
+    }
+    const dir = this.cacheDir(module);
+    // The item shape is known only after the first batch is encoded; probe it up front.
+    const probe = frozen.encode(tf.zeros([1, ...inputShape]));
+    const itemShape = probe.shape.slice(1);
+    probe.dispose();
+    await writeActivationCache(dir, lazy(), {
+      module,
+      source: module === 1 ? (data.source === 'tones' ? 'generated tones' : data.dir) : this.cacheDir(module - 1),
+      itemShape,
+      dtype: cache.dtype,
+      shardItems: cache.shardItems,
+      sampling: module === 1 ? (data.source === 'tones' ? `${cache.toneItems} fixed generated windows` : `${cache.draws} random window(s) per training utterance`) : 'as the cache below',
+      onProgress: (items) => callbacks.onCache?.(module, items, dir),
+    });
   }
 
   /** Sequential schedule: freeze the current module when its budget or loss target is reached. */
@@ -182,8 +273,14 @@ export class AudioTrainer {
   async run(dir: string | null, callbacks: TrainCallbacks = {}): Promise<StepRecord[]> {
     const records: StepRecord[] = [];
     const { steps, checkpointEvery } = this.config.train;
+    this.runDir = dir ?? this.runDir;
     while (this.stepCount < steps && !callbacks.shouldStop?.()) {
+      const frozenBefore = this.schedule.frozenBelow;
       const record = await this.trainStep();
+      if (this.config.cache.enabled && this.schedule.frozenBelow > frozenBefore) {
+        await this.buildCache(this.schedule.frozenBelow, callbacks);
+        this.cacheSource = this.openCache(this.schedule.frozenBelow);
+      }
       records.push(record);
       callbacks.onStep?.(record);
       if (dir && checkpointEvery > 0 && this.stepCount % checkpointEvery === 0 && this.stepCount < steps) {
@@ -214,6 +311,7 @@ export class AudioTrainer {
       optimizerSteps: this.optimizers.map((o) => o.step),
       data: this.source.getState(),
       schedule: this.schedule,
+      cache: this.cacheSource?.getState() ?? null,
     };
     return saveCheckpoint(dir, { meta, tensors });
   }

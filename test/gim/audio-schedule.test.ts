@@ -1,6 +1,6 @@
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/select.js';
@@ -96,4 +96,36 @@ it('update periods: module m steps every p_m batches', async () => {
   ]);
   assert.throws(() => config({ train: { updatePeriods: [1, 2] } }), (e: unknown) => e instanceof ConfigError && /train\.updatePeriods: expected \[\] or 6 periods/.test(e.message));
   assert.throws(() => config({ encoder: { depth: 7 } }), /encoder\.depth: expected at most 6/);
+});
+
+it("'sequential' + activation cache: later modules train from stored outputs; resume is exact", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-seqcache-'));
+  const dir2 = mkdtempSync(join(tmpdir(), 'gim-seqcache2-'));
+  try {
+    const c = config({
+      encoder: { depth: 3 },
+      train: { steps: 6, schedule: 'sequential', stepsPerModule: 2 },
+      cache: { enabled: true, toneItems: 16, shardItems: 8, dtype: 'float32' },
+    });
+    const full = AudioTrainer.create(c, tones(c));
+    const cacheEvents: number[] = [];
+    const fullLosses = (await full.run(dir, { onCache: (m) => cacheEvents.push(m) })).map((r) => r.modules.map((m) => m?.loss ?? null));
+    full.dispose();
+    assert.deepEqual([...new Set(cacheEvents)], [1, 2]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'cache', 'module1', 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.itemShape, [511, 6]);
+    assert.equal(manifest.items, 16);
+    // Interrupted at step 3 (module 2 training from module 1's cache), then resumed.
+    const c3 = config({ ...c, train: { ...c.train, steps: 3 } });
+    const part = AudioTrainer.create(c3, tones(c3));
+    const partLosses = (await part.run(dir2)).map((r) => r.modules.map((m) => m?.loss ?? null));
+    part.dispose();
+    const resumed = await AudioTrainer.resume(dir2, c, tones(c));
+    const restLosses = (await resumed.run(dir2)).map((r) => r.modules.map((m) => m?.loss ?? null));
+    resumed.dispose();
+    assert.deepEqual([...partLosses, ...restLosses], fullLosses);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir2, { recursive: true, force: true });
+  }
 });

@@ -105,7 +105,7 @@ it('CorpusSource resumes mid-epoch with the very next batch', async () => {
   const corpus = {
     async *epoch(_split: 'train', batchSize: number, rng: Rng) {
       const order = rng.permutation(5);
-      for (const i of order) yield { audio: Float32Array.from({ length: batchSize }, () => i + rng.uniform()) };
+      for (const i of order) yield { audio: Float32Array.from({ length: batchSize }, () => i + rng.uniform()), speaker: new Int32Array(batchSize), startSample: new Int32Array(batchSize) };
     },
   };
   const a = new CorpusSource(corpus, 2, 9);

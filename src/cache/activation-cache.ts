@@ -1,0 +1,174 @@
+/**
+ * Activation cache: a frozen module's outputs over the training set, on disk in shards, so the
+ * next module trains from them without running (or holding activations of) the modules below.
+ * The authors' code does not implement this (spec §6.1 #22); the format is ours:
+ *
+ *   <dir>/manifest.json      written last; present only for a complete cache
+ *   <dir>/progress.json      shards finished so far (atomically rewritten after each shard)
+ *   <dir>/shard-00000.bin    items back to back: itemShape values each, float32 or float16 LE
+ *   <dir>/labels-00000.json  per item: speaker (−1 if none) and window start sample (−1 if none)
+ *
+ * Every file is written to a temp name and renamed, and every shard's SHA-256 is recorded, so an
+ * interrupted write never leaves a corrupt shard in use: a restart verifies finished shards,
+ * reuses them and rewrites the rest.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from '../errors.js';
+import { decodeFloat16, encodeFloat16 } from './float16.js';
+
+export const CACHE_FORMAT = 'gim-activation-cache/1';
+
+export interface CacheShard {
+  readonly file: string;
+  readonly labels: string;
+  readonly items: number;
+  readonly sha256: string;
+}
+
+export interface CacheManifest {
+  readonly format: typeof CACHE_FORMAT;
+  /** Which module's output this is (1-based) and where it came from. */
+  readonly module: number;
+  readonly source: string;
+  /** Shape of one item, e.g. [T, C]. */
+  readonly itemShape: readonly number[];
+  readonly dtype: 'float32' | 'float16';
+  readonly items: number;
+  readonly shards: readonly CacheShard[];
+  /** How the items were drawn (e.g. "1 random window per utterance per draw, 2 draws"). */
+  readonly sampling: string;
+}
+
+export interface CacheItemBatch {
+  /** [n × itemSize] values. */
+  readonly values: Float32Array;
+  readonly speaker: Int32Array;
+  readonly startSample: Int32Array;
+}
+
+/** A batch whose items are computed only if they are not already on disk. */
+export interface LazyItemBatch {
+  readonly count: number;
+  compute(): CacheItemBatch | Promise<CacheItemBatch>;
+}
+
+export interface CacheWriteOptions {
+  readonly module: number;
+  readonly source: string;
+  readonly itemShape: readonly number[];
+  readonly dtype: 'float32' | 'float16';
+  readonly shardItems: number;
+  readonly sampling: string;
+  readonly onProgress?: (items: number) => void;
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export function readManifest(dir: string): CacheManifest | null {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return null;
+  const m = JSON.parse(readFileSync(file, 'utf8')) as CacheManifest;
+  if (m.format !== CACHE_FORMAT) throw new DataError(file, `expected format ${CACHE_FORMAT}, found ${JSON.stringify(m.format)}`);
+  return m;
+}
+
+/**
+ * Write the cache from a deterministic stream of item batches. If `dir` holds a finished cache
+ * it is returned as is; if it holds part of one, verified shards are kept and the stream's
+ * items for them are skipped (the stream must yield the same items in the same order).
+ */
+export async function writeActivationCache(
+  dir: string,
+  batches: AsyncIterable<LazyItemBatch>,
+  options: CacheWriteOptions,
+): Promise<CacheManifest> {
+  const done = readManifest(dir);
+  if (done) return done;
+  mkdirSync(dir, { recursive: true });
+  const itemSize = options.itemShape.reduce((a, b) => a * b, 1);
+  const progressFile = join(dir, 'progress.json');
+  const kept: CacheShard[] = [];
+  if (existsSync(progressFile)) {
+    for (const shard of (JSON.parse(readFileSync(progressFile, 'utf8')) as { shards: CacheShard[] }).shards) {
+      const path = join(dir, shard.file);
+      if (!existsSync(path) || sha256(readFileSync(path)) !== shard.sha256) break; // rewrite from here
+      kept.push(shard);
+    }
+  }
+  const skipItems = kept.reduce((a, s) => a + s.items, 0);
+  const shards = [...kept];
+  let seen = 0;
+  let pending: { values: Float32Array[]; speaker: number[]; start: number[]; count: number } = { values: [], speaker: [], start: [], count: 0 };
+
+  const flush = (): void => {
+    if (pending.count === 0) return;
+    const index = String(shards.length).padStart(5, '0');
+    const values = new Float32Array(pending.count * itemSize);
+    let offset = 0;
+    for (const v of pending.values) {
+      values.set(v, offset);
+      offset += v.length;
+    }
+    const bytes = options.dtype === 'float16' ? new Uint8Array(encodeFloat16(values).buffer) : new Uint8Array(values.buffer);
+    const shard: CacheShard = { file: `shard-${index}.bin`, labels: `labels-${index}.json`, items: pending.count, sha256: sha256(bytes) };
+    writeAtomic(join(dir, shard.labels), JSON.stringify({ speaker: pending.speaker, startSample: pending.start }));
+    writeAtomic(join(dir, shard.file), bytes);
+    shards.push(shard);
+    writeAtomic(progressFile, JSON.stringify({ shards }));
+    pending = { values: [], speaker: [], start: [], count: 0 };
+  };
+
+  for await (const lazy of batches) {
+    if (seen + lazy.count <= skipItems) {
+      seen += lazy.count; // already in a verified shard
+      continue;
+    }
+    const batch = await lazy.compute();
+    for (let i = 0; i < lazy.count; i++, seen++) {
+      if (seen < skipItems) continue;
+      pending.values.push(batch.values.subarray(i * itemSize, (i + 1) * itemSize));
+      pending.speaker.push(batch.speaker[i]!);
+      pending.start.push(batch.startSample[i]!);
+      pending.count += 1;
+      if (pending.count === options.shardItems) flush();
+    }
+    options.onProgress?.(seen);
+  }
+  flush();
+  const manifest: CacheManifest = {
+    format: CACHE_FORMAT,
+    module: options.module,
+    source: options.source,
+    itemShape: options.itemShape,
+    dtype: options.dtype,
+    items: shards.reduce((a, s) => a + s.items, 0),
+    shards,
+    sampling: options.sampling,
+  };
+  writeAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+/** Load one shard (verified), as float32. */
+export function readShard(dir: string, manifest: CacheManifest, index: number): CacheItemBatch {
+  const shard = manifest.shards[index]!;
+  const path = join(dir, shard.file);
+  const bytes = readFileSync(path);
+  if (sha256(bytes) !== shard.sha256) throw new DataError(path, 'activation cache shard is corrupt (checksum mismatch); delete the cache folder to rebuild it');
+  const itemSize = manifest.itemShape.reduce((a, b) => a * b, 1);
+  const expected = shard.items * itemSize * (manifest.dtype === 'float16' ? 2 : 4);
+  if (bytes.length !== expected) throw new DataError(path, `expected ${expected} bytes, found ${bytes.length}`);
+  const aligned = new Uint8Array(bytes.length);
+  aligned.set(bytes);
+  const values = manifest.dtype === 'float16' ? decodeFloat16(new Uint16Array(aligned.buffer)) : new Float32Array(aligned.buffer);
+  const labels = JSON.parse(readFileSync(join(dir, shard.labels), 'utf8')) as { speaker: number[]; startSample: number[] };
+  return { values, speaker: Int32Array.from(labels.speaker), startSample: Int32Array.from(labels.startSample) };
+}
