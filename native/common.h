@@ -27,7 +27,7 @@ inline int64_t Product(const Dims& d) {
 
 // Below this many elements a loop runs on the calling thread: waking the OpenMP team costs
 // more than it saves, and the GRU issues thousands of tiny ops per step.
-constexpr int64_t kParallelMin = 32768;
+constexpr int64_t kParallelMin = 1 << 16;
 
 // Each file registers its functions on the module exports.
 void InitConv(Napi::Env env, Napi::Object exports);

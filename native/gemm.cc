@@ -70,6 +70,7 @@ void Small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, co
 }
 
 constexpr int64_t kSmallWork = 1 << 14;
+constexpr int64_t kOneThreadWork = 1 << 21;
 
 // gemm(a, b, c, batch, batchA, batchB, M, N, K, transA, transB): c[i] = op(a[i]) . op(b[i]),
 // where a batch of 1 is broadcast.
@@ -91,6 +92,13 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   } else if (batch > 1 && work < (1 << 22) && !useBlas) {
 #pragma omp parallel for schedule(static) if (batch * work > (1 << 16))
     for (int64_t i = 0; i < batch; i++) One(false, ta, tb, M, N, K, a + i * sa, b + i * sb, c + i * sc);
+  } else if (work < kOneThreadWork && !useBlas) {
+    // GRU-sized products (8x256 by 256x768) finish in tens of microseconds on one core; waking
+    // a second thread costs about as much, and far more when the machine is oversubscribed.
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    for (int64_t i = 0; i < batch; i++) One(false, ta, tb, M, N, K, a + i * sa, b + i * sb, c + i * sc);
+    omp_set_num_threads(saved);
   } else {
     for (int64_t i = 0; i < batch; i++) One(useBlas, ta, tb, M, N, K, a + i * sa, b + i * sb, c + i * sc);
   }
