@@ -24,6 +24,8 @@ options:
   --add-module           with --resume: append one module on top of the trained stack and train
                          only it (earlier weights stay bit-identical); give a larger --steps
   --schedule simultaneous|sequential   --steps-per-module N   --update-periods 1,2,4,...
+  --cache                with --schedule sequential: store each frozen module's outputs on disk
+                         (cache.dir, default <out>/cache) and train the next module from them
   --steps N  --batch-size N  --lr X  --seed N  --layout gim-6|gim-5|cpc  --channels N
   --window SAMPLES  --log-every N  --checkpoint-every N
   --set PATH=VALUE       any config field, e.g. --set loss.negativeSamples=16 (repeatable)
@@ -42,6 +44,7 @@ export const command: CommandModule = {
       out: { type: 'string' },
       resume: { type: 'string' },
       'add-module': { type: 'boolean' },
+      cache: { type: 'boolean' },
       backend: { type: 'string' },
       modality: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -102,6 +105,7 @@ export const command: CommandModule = {
           if (!quiet) progress.update(text, r.step % config.train.logEvery === 0 || r.step === config.train.steps);
         },
         onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
+        onCache: (module, items, dir) => progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
       });
     } finally {
       progress.done();
@@ -128,6 +132,7 @@ function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | u
   }
   if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
   const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
+  if (values.cache === true) flags.cache = { enabled: true };
   if (typeof values.data === 'string') flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
   layers.push({ source: 'flags', values: flags });
   return resolveAudioConfig(layers);
