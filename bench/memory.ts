@@ -1,0 +1,80 @@
+/**
+ * Peak tensor memory of one training step versus the number of modules, for end-to-end CPC,
+ * simultaneous GIM and sequential GIM with the activation cache (paper audio model, batch 8 ×
+ * 20480 samples). Peak = the largest number of bytes held by live tensors during the step
+ * (tf.profile's peakBytes, the analogue of PyTorch's max_memory_allocated).
+ *
+ *   npx tsx bench/memory.ts [--backend native] [--batch 8] [--channels 512] [--json out.json]
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { initBackend, type BackendName } from '../src/backend/select.js';
+import { tf } from '../src/backend/tf.js';
+import { Rng } from '../src/backend/random.js';
+import { resolveAudioConfig, encoderLengths } from '../src/gim/audio-config.js';
+import { AudioGimModel } from '../src/gim/audio-model.js';
+import { Adam } from '../src/nn/adam.js';
+import { trainStackStep } from '../src/gim/train-step.js';
+import { toneBatch } from '../src/data/tones.js';
+
+const { values } = parseArgs({ options: { backend: { type: 'string', default: 'native' }, batch: { type: 'string', default: '8' }, channels: { type: 'string', default: '512' }, json: { type: 'string' } } });
+const backend = await initBackend(values.backend as BackendName);
+const batch = Number(values.batch);
+const channels = Number(values.channels);
+const GiB = 2 ** 30;
+
+async function peakOf(fn: () => void): Promise<{ peak: number; seconds: number }> {
+  fn(); // warm-up: kernels, primitive caches
+  const base = tf.memory().numBytes;
+  const t0 = performance.now();
+  const info = await tf.profile(() => fn());
+  return { peak: info.peakBytes - base, seconds: (performance.now() - t0) / 1000 };
+}
+
+function build(layout: 'cpc' | 'gim-6', depth: number) {
+  const config = resolveAudioConfig([{ source: 'bench', values: { encoder: { layout, depth, channels }, train: { batchSize: batch } } }]);
+  const model = new AudioGimModel(config.encoder, config.loss, new Rng(0));
+  const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
+  return { config, model, optimizers };
+}
+
+const rows: { schedule: string; modules: number; peakGiB: number; seconds: number }[] = [];
+const x = tf.tensor3d(toneBatch(1, 0, batch, 20480), [batch, 20480, 1]);
+const rng = new Rng(1);
+
+{
+  const { model, optimizers } = build('cpc', 0);
+  const r = await peakOf(() => trainStackStep(model.modules, optimizers, x, rng));
+  rows.push({ schedule: 'end-to-end CPC', modules: 1, peakGiB: r.peak / GiB, seconds: r.seconds });
+  model.dispose();
+  for (const o of optimizers) o.dispose();
+}
+for (let depth = 1; depth <= 6; depth++) {
+  const { model, optimizers } = build('gim-6', depth);
+  const r = await peakOf(() => trainStackStep(model.modules, optimizers, x, rng));
+  rows.push({ schedule: 'simultaneous GIM', modules: depth, peakGiB: r.peak / GiB, seconds: r.seconds });
+  model.dispose();
+  for (const o of optimizers) o.dispose();
+}
+{
+  // Sequential with the cache: module d trains alone on its predecessor's stored outputs.
+  const { config, model, optimizers } = build('gim-6', 6);
+  const lengths = encoderLengths(config.encoder, 20480);
+  let worst = 0;
+  for (let d = 1; d <= 6; d++) {
+    const input = d === 1 ? x : tf.randomNormal([batch, lengths[Math.min(d - 2, 4)]!, channels]);
+    const r = await peakOf(() => trainStackStep([model.modules[d - 1]!], [optimizers[d - 1]!], input, rng));
+    if (input !== x) input.dispose();
+    worst = Math.max(worst, r.peak);
+    rows.push({ schedule: 'sequential GIM + cache (module alone)', modules: d, peakGiB: r.peak / GiB, seconds: r.seconds });
+  }
+  rows.push({ schedule: 'sequential GIM + cache (peak over modules)', modules: 6, peakGiB: worst / GiB, seconds: Number.NaN });
+  model.dispose();
+  for (const o of optimizers) o.dispose();
+}
+x.dispose();
+
+console.log(`backend ${backend.name} (${backend.threads} threads), batch ${batch} × 20480 samples, ${channels} channels`);
+console.log('| schedule | modules | peak tensor memory (GiB) | step (s) |\n|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.schedule} | ${r.modules} | ${r.peakGiB.toFixed(3)} | ${Number.isNaN(r.seconds) ? '' : r.seconds.toFixed(2)} |`);
+if (values.json) writeFileSync(values.json, JSON.stringify({ backend, batch, channels, date: new Date().toISOString(), rows }, null, 2));
