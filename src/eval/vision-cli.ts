@@ -59,6 +59,7 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
     batchSize: num('batch-size', config.probe.batchSize),
     encodeBatch: 32,
     seed: num('seed', config.train.seed + 200),
+    standardize: config.probe.standardize,
   };
   const trainSet = openVisionSet(config.data, 'labelled-train');
   const testSet = openVisionSet(config.data, 'test');

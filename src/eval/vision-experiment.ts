@@ -81,6 +81,7 @@ export function runExperimentRow(base: VisionGimConfig, row: ExperimentRow, back
     batchSize: config.probe.batchSize,
     encodeBatch: 32,
     seed: base.train.seed + 200,
+    standardize: config.probe.standardize,
   });
   model.dispose();
   trainSet.close();

@@ -69,6 +69,8 @@ export interface VisionProbeConfig {
   readonly trainImages: number;
   /** Test images used (0 = the whole test split). */
   readonly testImages: number;
+  /** Standardise features per channel before the probe (faster convergence; see vision-probe.ts). */
+  readonly standardize: boolean;
 }
 
 export interface VisionGimConfig {
@@ -86,7 +88,7 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
   loss: { objective: 'infonce', predictionSteps: 5, negativeSamples: 16, pixelCnnLayers: 4 },
   train: { batchSize: 32, learningRate: 2e-4, steps: 1000, seed: 2, logEvery: 1, checkpointEvery: 0 },
   data: { source: 'fashion-mnist', dir: '' },
-  probe: { epochs: 10, learningRate: 1e-3, batchSize: 32, trainImages: 0, testImages: 0 },
+  probe: { epochs: 10, learningRate: 1e-3, batchSize: 32, trainImages: 0, testImages: 0, standardize: true },
 });
 
 const VISION_RULES = {
