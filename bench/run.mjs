@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the same workloads in this library and in PyTorch (Debian's python3-torch,
+ * CPU, same thread count), run one process at a time in alternating order (TS first for even
+ * workloads, PyTorch first for odd ones), then a table of median seconds per step, GFLOP/s, the
+ * ratio to PyTorch and peak RSS, with an equal-work check (same forward FLOPs). Writes JSON to
+ * bench/results/.
+ *
+ *   npm run bench [-- --workloads audio-gim,infonce --backend native --steps 5 --warmup 2]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    workloads: { type: 'string', default: 'audio-gim,audio-gim-128,audio-cpc,infonce,inference,vision-gim' },
+    backend: { type: 'string', default: 'auto' },
+    steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    'vision-batch': { type: 'string', default: '4' },
+    python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
+  },
+});
+
+function runJson(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) return { error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+  return JSON.parse(line);
+}
+
+const results = [];
+const workloads = values.workloads.split(',');
+workloads.forEach((workload, i) => {
+  const batchArgs = workload.startsWith('vision') ? ['--batch', values['vision-batch']] : [];
+  const ts = () => runJson(process.execPath, ['--import', 'tsx', 'bench/workloads.ts', '--workload', workload, '--backend', values.backend, '--steps', values.steps, '--warmup', values.warmup, ...batchArgs]);
+  const py = () => runJson(values.python, ['bench/pytorch/reference.py', '--workload', workload, '--threads', '2', '--steps', values.steps, '--warmup', values.warmup, '--json', ...batchArgs]);
+  process.stderr.write(`bench: ${workload} …\n`);
+  let a;
+  let b;
+  if (i % 2 === 0) {
+    a = ts();
+    b = py();
+  } else {
+    b = py();
+    a = ts();
+  }
+  results.push({ workload, typescript: a, pytorch: b });
+});
+
+const fmt = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
+const rows = ['| workload | TS backend | TS s/step | PyTorch s/step | ratio (TS/PyTorch) | TS GFLOP/s | PyTorch GFLOP/s | equal work | TS peak RSS MiB | PyTorch peak RSS MiB |', '|---|---|---|---|---|---|---|---|---|---|'];
+for (const { workload, typescript: t, pytorch: p } of results) {
+  const equal = t.fwd_gflop && p.fwd_gflop ? (Math.abs(t.fwd_gflop - p.fwd_gflop) / p.fwd_gflop < 0.01 ? 'yes' : `NO (${fmt(t.fwd_gflop, 2)} vs ${fmt(p.fwd_gflop, 2)} GFLOP)`) : '?';
+  rows.push(`| ${workload} | ${t.backend ?? (t.error ? `error: ${t.error.slice(0, 60)}` : '?')} | ${fmt(t.median_s)} | ${p.error ? `error: ${p.error.slice(0, 60)}` : fmt(p.median_s)} | ${fmt(t.median_s / p.median_s, 2)} | ${fmt(t.gflop_per_s, 1)} | ${fmt(p.gflop_per_s, 1)} | ${equal} | ${fmt(t.peak_rss_mib, 0)} | ${fmt(p.peak_rss_mib, 0)} |`);
+}
+const header = `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`;
+console.log(header);
+console.log(rows.join('\n'));
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ header, args: values, results }, null, 2));
+console.log(`\nwrote ${file}`);
