@@ -1,9 +1,160 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
+import { flagOverrides, parseFlags, CONFIG_FLAGS } from '../args.js';
+import { formatSeconds, progressLine } from '../progress.js';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
+import { PRESET_DIR, loadPreset } from '../../config/presets.js';
+import { ConfigError } from '../../errors.js';
+import { DEFAULT_AUDIO_CONFIG, resolveAudioConfig } from '../../gim/audio-config.js';
+import { AUDIO_METHODS, resolveExperimentSettings, runAudioExperiment, type ExperimentEvent, type ExperimentRow } from '../../eval/audio-experiment.js';
+import { confusionSummary, markdownTable, perModuleSvg, perModuleTable } from '../../eval/report.js';
+
+const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
+
+Train and probe the paper's audio methods on one corpus (${AUDIO_METHODS.join(', ')}), then write
+results.md, results.json and per-module SVG plots to --out.
+
+options:
+  --data DIR           corpus in LibriSpeech layout (e.g. data/synth-speech)
+  --out DIR            output folder (checkpoints of GIM and CPC go to DIR/checkpoints)
+  --preset NAME|FILE   model/training preset (configs/NAME.json); configs/experiment-NAME.json, when
+                       present, gives the methods and probe settings
+  --methods LIST       comma-separated subset of the methods
+  --steps N  --batch-size N  --lr X  --seed N  --channels N  --window SAMPLES  --set PATH=VALUE
+  --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
+  -h, --help`;
+
+export interface ExperimentCliOptions {
+  readonly data: string;
+  readonly out: string;
+  readonly preset?: string;
+  readonly methods?: string;
+  readonly backend: BackendName;
+  readonly flags: Record<string, unknown>;
+  /** Printed in results.md as the command that produced it. */
+  readonly commandLine: string;
+}
 
 export const command: CommandModule = {
-  summary: '(not implemented yet)',
-  async run(): Promise<number> {
-    process.stderr.write('gim experiment: not implemented yet\n');
-    return 2;
+  summary: 'train and probe the paper\'s audio baselines; write a results table and plots',
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      'experiment',
+      argv,
+      { ...CONFIG_FLAGS, data: { type: 'string' }, out: { type: 'string' }, methods: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      true,
+    );
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals[0] !== 'audio' || positionals.length !== 1) {
+      throw new ConfigError('gim experiment', 'the experiment name "audio" (vision: gim train --modality vision)', positionals.join(' ') || undefined, 'command line');
+    }
+    if (typeof values.data !== 'string') throw new ConfigError('--data', 'a corpus folder', undefined, 'command line');
+    if (typeof values.out !== 'string') throw new ConfigError('--out', 'an output folder', undefined, 'command line');
+    await runExperimentCli({
+      data: values.data,
+      out: values.out,
+      ...(typeof values.preset === 'string' ? { preset: values.preset } : {}),
+      ...(typeof values.methods === 'string' ? { methods: values.methods } : {}),
+      backend: ((values.backend as string | undefined) ?? 'auto') as BackendName,
+      flags: values,
+      commandLine: `gim experiment ${argv.join(' ')}`,
+    });
+    return 0;
   },
 };
+
+/** Shared by `gim experiment audio` and `gim demo`: run, print the table, write the files. */
+export async function runExperimentCli(o: ExperimentCliOptions): Promise<ExperimentRow[]> {
+  const layers: { source: string; values: unknown }[] = [];
+  const settingsLayers: { source: string; values: unknown }[] = [];
+  if (o.preset) {
+    layers.push(loadPreset(o.preset));
+    const evalPreset = join(PRESET_DIR, `experiment-${o.preset}.json`);
+    if (!o.preset.includes('/') && existsSync(evalPreset)) settingsLayers.push(loadPreset(evalPreset));
+  }
+  const flags = flagOverrides(o.flags, DEFAULT_AUDIO_CONFIG);
+  flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: o.data };
+  layers.push({ source: 'flags', values: flags });
+  const model = resolveAudioConfig(layers);
+  if (o.methods) settingsLayers.push({ source: '--methods', values: { methods: o.methods.split(',').map((m) => m.trim()) } });
+  const settings = resolveExperimentSettings(settingsLayers);
+
+  const backend = await initBackend(o.backend);
+  const { openLibriSpeech } = await import('../../data/audio/index.js');
+  const corpus = await openLibriSpeech(o.data, { windowSamples: model.data.windowSamples });
+  process.stderr.write(
+    `gim experiment: ${settings.methods.join(', ')} on ${o.data} (${corpus.speakers.length} speakers, ${corpus.ids('train').length}/${corpus.ids('test').length} train/test utterances, ` +
+      `${corpus.phoneClasses} phone classes), backend ${backend.name}, out ${o.out}\n`,
+  );
+  mkdirSync(o.out, { recursive: true });
+  const started = Date.now();
+  const progress = progressLine();
+  let lastPrinted = 0;
+  const rows = await runAudioExperiment({
+    corpus,
+    model,
+    settings,
+    checkpointRoot: join(o.out, 'checkpoints'),
+    onEvent: (e: ExperimentEvent) => {
+      const elapsed = formatSeconds((Date.now() - started) / 1000);
+      const periodic = Date.now() - lastPrinted > 15000;
+      if (e.kind === 'start') {
+        progress.done();
+        process.stderr.write(`[${elapsed}] ${e.index + 1}/${e.count} ${e.method}\n`);
+      } else if (e.kind === 'train') {
+        const force = periodic || e.step === e.steps || e.step === 1;
+        if (force) lastPrinted = Date.now();
+        progress.update(`[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`, force);
+      } else if (e.kind === 'eval') {
+        const { stage, done, total } = e.progress;
+        const force = periodic || done === total;
+        if (force) lastPrinted = Date.now();
+        progress.update(`[${elapsed}]   ${e.method} ${stage} ${done}/${total}`, force);
+      } else {
+        progress.done();
+        const last = e.row.modules[e.row.modules.length - 1];
+        const acc = (r: { accuracy: number } | null | undefined): string => (r ? `${(100 * r.accuracy).toFixed(1)} %` : '–');
+        process.stderr.write(`[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`);
+      }
+    },
+  });
+  progress.done();
+  const date = new Date().toISOString();
+  const table = markdownTable(rows, corpus.speakers.length, corpus.phoneClasses);
+  const md = [
+    `# Audio experiment (${date})`,
+    '',
+    `Command: \`${o.commandLine}\``,
+    '',
+    `Corpus ${o.data}: ${corpus.speakers.length} speakers, ${corpus.ids('train').length} train / ${corpus.ids('test').length} test utterances. Backend ${backend.name}. Wall time ${formatSeconds((Date.now() - started) / 1000)}.`,
+    '',
+    '## Final module (linear probes, test split)',
+    '',
+    table,
+    '',
+    '## Speaker accuracy (%) per module',
+    '',
+    perModuleTable(rows, 'speaker'),
+    '',
+    '## Phone accuracy (%) per module',
+    '',
+    perModuleTable(rows, 'phone'),
+    '',
+    '## Confusions (final module)',
+    '',
+    confusionSummary(rows, corpus.speakers, corpus.phoneNames),
+    '',
+    '![speaker error per module](per-module-speaker.svg) ![phone error per module](per-module-phone.svg)',
+    '',
+  ].join('\n');
+  writeFileSync(join(o.out, 'results.md'), md);
+  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify({ date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`);
+  writeFileSync(join(o.out, 'per-module-speaker.svg'), perModuleSvg(rows, 'speaker', 'Speaker classification: error per module'));
+  writeFileSync(join(o.out, 'per-module-phone.svg'), perModuleSvg(rows, 'phone', 'Phone classification: error per module'));
+  process.stdout.write(`${table}\n\nper module (speaker accuracy %):\n${perModuleTable(rows, 'speaker')}\n\nwritten: ${join(o.out, 'results.md')}, results.json, per-module-{speaker,phone}.svg\n`);
+  return rows;
+}

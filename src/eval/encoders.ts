@@ -1,0 +1,99 @@
+/**
+ * What the probes look at: a frozen encoder that maps a batch of waveforms to one feature block
+ * per module. Adapters for trained/random audio GIM models, the supervised baselines, and the
+ * hand-crafted MFCC front end.
+ */
+import { tf, type Tensor } from '../backend/tf.js';
+import { Rng } from '../backend/random.js';
+import { CheckpointError } from '../errors.js';
+import { AudioGimModel, type AudioModuleSpec } from '../gim/audio-model.js';
+import { readCheckpointConfig } from '../gim/audio-trainer.js';
+import { encoderLengths, type AudioEncoderConfig, type AudioGimConfig } from '../gim/audio-config.js';
+import { loadCheckpoint } from '../gim/checkpoint.js';
+import { encoderFrameCount, mfcc } from './features/index.js';
+
+/** Features of a batch: [batch, frames, dim] row-major. */
+export interface FeatureBlock {
+  readonly batch: number;
+  readonly frames: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+export interface FrozenEncoder {
+  readonly moduleCount: number;
+  /** Output frames of every module for an input of `samples` samples (no padding involved). */
+  frameCounts(samples: number): number[];
+  /** audio: [batch × samples], normalised → one block per module, lowest first. */
+  encode(audio: Float32Array, batch: number, samples: number): FeatureBlock[];
+  dispose(): void;
+}
+
+/** Anything with per-module frozen representations of x [B, T, 1] (see AudioGimModel). */
+export interface RepresentationModel {
+  readonly modules: readonly { readonly spec: AudioModuleSpec }[];
+  representations(x: Tensor): Tensor[];
+  dispose(): void;
+}
+
+/** Wraps a model; features are read back to plain arrays, so no tensor outlives the call. */
+export function modelEncoder(model: RepresentationModel, encoder: AudioEncoderConfig): FrozenEncoder {
+  return {
+    moduleCount: model.modules.length,
+    frameCounts(samples) {
+      const lengths = encoderLengths(encoder, samples);
+      let frames = samples;
+      return model.modules.map(({ spec }) => {
+        if (spec.convLayers.length > 0) frames = lengths[spec.convLayers[spec.convLayers.length - 1]!]!;
+        return frames;
+      });
+    },
+    encode(audio, batch, samples) {
+      const x = tf.tensor3d(audio, [batch, samples, 1]); // [B, T, 1]
+      const reps = model.representations(x);
+      x.dispose();
+      const blocks = reps.map((r) => {
+        const [b, frames, dim] = r.shape as [number, number, number];
+        return { batch: b, frames, dim, data: r.dataSync() as Float32Array };
+      });
+      tf.dispose(reps);
+      return blocks;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** MFCC (13 + Δ + ΔΔ = 39 per 10 ms frame, aligned with the encoder's frames) as a one-module encoder. */
+export function mfccEncoder(): FrozenEncoder {
+  return {
+    moduleCount: 1,
+    frameCounts: (samples) => [encoderFrameCount(samples)],
+    encode(audio, batch, samples) {
+      const parts = Array.from({ length: batch }, (_, b) => mfcc(audio.subarray(b * samples, (b + 1) * samples), { deltas: true }));
+      const { frames, dim } = parts[0]!;
+      const data = new Float32Array(batch * frames * dim);
+      parts.forEach((p, b) => data.set(p.data, b * frames * dim));
+      return [{ batch, frames, dim, data }];
+    },
+    dispose() {},
+  };
+}
+
+/** Rebuilds the model saved by `gim train` in `dir` (weights only; the optimiser state is ignored). */
+export function loadAudioModel(dir: string): { config: AudioGimConfig; model: AudioGimModel } {
+  const config = readCheckpointConfig(dir);
+  const ckpt = loadCheckpoint<unknown>(dir);
+  const model = new AudioGimModel(config.encoder, config.loss, new Rng(config.train.seed));
+  model.modules.forEach((module, m) => {
+    for (const [name, v] of module.namedParameters()) {
+      const key = `module${m + 1}.${name}`;
+      const w = ckpt.tensors.get(key);
+      if (!w || w.values.length !== v.size) {
+        model.dispose();
+        throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
+    }
+  });
+  return { config, model };
+}
