@@ -41,6 +41,7 @@ struct Plan {
 };
 
 std::map<Key, std::unique_ptr<Plan>> cache;
+constexpr size_t kMaxPlans = 256;
 
 Plan* MakePlan(const Key& k) {
   const int kind = static_cast<int>(k[0]);
@@ -89,6 +90,9 @@ Plan* MakePlan(const Key& k) {
         dnnl::reorder::primitive_desc(Eng(), from, Eng(), to));
   }
   Plan* raw = plan.get();
+  // Training reuses a handful of shapes; evaluation on varying lengths could add many. Start
+  // over rather than grow without bound (a plan is cheap to rebuild).
+  if (cache.size() >= kMaxPlans) cache.clear();
   cache.emplace(k, std::move(plan));
   return raw;
 }
