@@ -50,7 +50,7 @@ function main() {
   const nodedir = findNodeDir();
   if (!nodedir) return say('native backend not built (Node headers not found; set npm config nodedir)');
   const started = Date.now();
-  const res = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=error'], {
+  const res = spawnSync(process.execPath, [gyp, 'rebuild', '--jobs=max', `--nodedir=${nodedir}`, '--loglevel=error'], {
     cwd: nativeDir,
     encoding: 'utf8',
   });
