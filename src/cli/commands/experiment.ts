@@ -21,6 +21,7 @@ options:
   --preset NAME|FILE   model/training preset (configs/NAME.json); configs/experiment-NAME.json, when
                        present, gives the methods and probe settings
   --methods LIST       comma-separated subset of the methods
+  --settings FILE      JSON overrides of the experiment settings (methods, probe, supervised)
   --steps N  --batch-size N  --lr X  --seed N  --channels N  --window SAMPLES  --set PATH=VALUE
   --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
   -h, --help`;
@@ -30,6 +31,8 @@ export interface ExperimentCliOptions {
   readonly out: string;
   readonly preset?: string;
   readonly methods?: string;
+  /** JSON file of experiment-settings overrides. */
+  readonly settings?: string;
   readonly backend: BackendName;
   readonly flags: Record<string, unknown>;
   /** Printed in results.md as the command that produced it. */
@@ -42,7 +45,7 @@ export const command: CommandModule = {
     const { values, positionals } = parseFlags(
       'experiment',
       argv,
-      { ...CONFIG_FLAGS, data: { type: 'string' }, out: { type: 'string' }, methods: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      { ...CONFIG_FLAGS, data: { type: 'string' }, out: { type: 'string' }, methods: { type: 'string' }, settings: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       true,
     );
     if (values.help) {
@@ -59,6 +62,7 @@ export const command: CommandModule = {
       out: values.out,
       ...(typeof values.preset === 'string' ? { preset: values.preset } : {}),
       ...(typeof values.methods === 'string' ? { methods: values.methods } : {}),
+      ...(typeof values.settings === 'string' ? { settings: values.settings } : {}),
       backend: ((values.backend as string | undefined) ?? 'auto') as BackendName,
       flags: values,
       commandLine: `gim experiment ${argv.join(' ')}`,
@@ -80,6 +84,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: o.data };
   layers.push({ source: 'flags', values: flags });
   const model = resolveAudioConfig(layers);
+  if (o.settings) settingsLayers.push(loadPreset(o.settings));
   if (o.methods) settingsLayers.push({ source: '--methods', values: { methods: o.methods.split(',').map((m) => m.trim()) } });
   const settings = resolveExperimentSettings(settingsLayers);
 
