@@ -73,10 +73,10 @@ const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
 
 /** Error rate (1 − accuracy) per module on a log axis; single-module methods are drawn at the last module. */
 export function perModuleSvg(rows: readonly ExperimentRow[], probe: 'speaker' | 'phone', title: string): string {
-  const W = 640;
+  const W = 700;
   const H = 420;
   const L = 70;
-  const R = 200;
+  const R = 240;
   const T = 40;
   const B = 50;
   const width = Math.max(1, ...rows.map((r) => r.modules.length));
@@ -102,9 +102,12 @@ export function perModuleSvg(rows: readonly ExperimentRow[], probe: 'speaker' | 
     `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">module</text>`,
     `<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">test error rate (log scale)</text>`,
   ];
-  for (let e = lo; e <= 1.0001; e *= 10) {
-    out.push(`<line x1="${L - 4}" y1="${ys(e)}" x2="${W - R}" y2="${ys(e)}" stroke="#ddd"/>`);
-    out.push(`<text x="${L - 8}" y="${ys(e) + 4}" text-anchor="end">${e >= 1 ? '1' : e.toPrecision(1)}</text>`);
+  for (let decade = lo; decade <= 1.0001; decade *= 10) {
+    for (const f of decade >= 0.9999 ? [1] : [1, 2, 5]) {
+      const e = decade * f;
+      out.push(`<line x1="${L - 4}" y1="${ys(e)}" x2="${W - R}" y2="${ys(e)}" stroke="${f === 1 ? '#ccc' : '#eee'}"/>`);
+      out.push(`<text x="${L - 8}" y="${ys(e) + 4}" text-anchor="end">${e >= 0.9999 ? '1' : Number(e.toPrecision(1))}</text>`);
+    }
   }
   for (let x = 1; x <= width; x++) out.push(`<text x="${xs(x)}" y="${H - B + 18}" text-anchor="middle">${x}</text>`);
   series.forEach((s, i) => {
