@@ -12,9 +12,22 @@ import { AudioTrainer, type StepRecord } from '../gim/audio-trainer.js';
 import { CorpusSource } from '../gim/audio-batches.js';
 import { SupervisedAudioModel } from '../gim/supervised.js';
 import { mfccEncoder, modelEncoder, type FrozenEncoder } from './encoders.js';
-import { DEFAULT_PROBE_SETTINGS, evaluateEncoder, type ModuleProbes, type ProbeProgress, type ProbeSettings } from './audio-probes.js';
+import {
+  DEFAULT_PROBE_SETTINGS,
+  evaluateEncoder,
+  type ModuleProbes,
+  type ProbeProgress,
+  type ProbeSettings,
+} from './audio-probes.js';
 
-export const AUDIO_METHODS = ['random', 'mfcc', 'cpc', 'gim', 'supervised', 'greedy-supervised'] as const;
+export const AUDIO_METHODS = [
+  'random',
+  'mfcc',
+  'cpc',
+  'gim',
+  'supervised',
+  'greedy-supervised',
+] as const;
 export type AudioMethod = (typeof AUDIO_METHODS)[number];
 
 export const METHOD_NAMES: Record<AudioMethod, string> = {
@@ -39,13 +52,20 @@ export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = deepFreeze({
   supervised: { steps: 1000, learningRate: 2e-4 },
 });
 
-export function resolveExperimentSettings(overrides: readonly { source: string; values: unknown }[] = []): ExperimentSettings {
+export function resolveExperimentSettings(
+  overrides: readonly { source: string; values: unknown }[] = [],
+): ExperimentSettings {
   let s: ExperimentSettings = DEFAULT_EXPERIMENT_SETTINGS;
   for (const { source, values } of overrides) {
     s = mergeChecked(s, values, source);
-    checkRules(s, { 'supervised.steps': rules.nonNegativeInt, 'supervised.learningRate': rules.positive }, source);
+    checkRules(
+      s,
+      { 'supervised.steps': rules.nonNegativeInt, 'supervised.learningRate': rules.positive },
+      source,
+    );
     for (const m of s.methods) {
-      if (!(AUDIO_METHODS as readonly string[]).includes(m)) throw new ConfigError('methods', `entries from ${AUDIO_METHODS.join(', ')}`, m, source);
+      if (!(AUDIO_METHODS as readonly string[]).includes(m))
+        throw new ConfigError('methods', `entries from ${AUDIO_METHODS.join(', ')}`, m, source);
     }
   }
   return deepFreeze(structuredClone(s));
@@ -68,8 +88,19 @@ export interface ExperimentRow {
 }
 
 export type ExperimentEvent =
-  | { readonly kind: 'start'; readonly method: AudioMethod; readonly index: number; readonly count: number }
-  | { readonly kind: 'train'; readonly method: AudioMethod; readonly step: number; readonly steps: number; readonly loss: number }
+  | {
+      readonly kind: 'start';
+      readonly method: AudioMethod;
+      readonly index: number;
+      readonly count: number;
+    }
+  | {
+      readonly kind: 'train';
+      readonly method: AudioMethod;
+      readonly step: number;
+      readonly steps: number;
+      readonly loss: number;
+    }
   | { readonly kind: 'eval'; readonly method: AudioMethod; readonly progress: ProbeProgress }
   | { readonly kind: 'done'; readonly row: ExperimentRow };
 
@@ -95,7 +126,9 @@ export async function runAudioExperiment(o: ExperimentOptions): Promise<Experime
 }
 
 function withLayout(model: AudioGimConfig, layout: AudioLayout): AudioGimConfig {
-  return resolveAudioConfig([{ source: 'experiment', values: { ...model, encoder: { ...model.encoder, layout } } }]);
+  return resolveAudioConfig([
+    { source: 'experiment', values: { ...model, encoder: { ...model.encoder, layout } } },
+  ]);
 }
 
 async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<ExperimentRow> {
@@ -111,16 +144,28 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
     release = () => encoder.dispose();
   } else if (method === 'random') {
     config = withLayout(o.model, 'gim-6');
-    encoder = modelEncoder(new AudioGimModel(config.encoder, config.loss, new Rng(seed)), config.encoder);
+    encoder = modelEncoder(
+      new AudioGimModel(config.encoder, config.loss, new Rng(seed)),
+      config.encoder,
+    );
     release = () => encoder.dispose();
   } else if (method === 'gim' || method === 'cpc') {
     config = withLayout(o.model, method === 'gim' ? 'gim-6' : 'cpc');
-    const trainer = AudioTrainer.create(config, new CorpusSource(o.corpus, config.train.batchSize, seed + 2));
+    const trainer = AudioTrainer.create(
+      config,
+      new CorpusSource(o.corpus, config.train.batchSize, seed + 2),
+    );
     checkpoint = o.checkpointRoot ? `${o.checkpointRoot}/${method}` : null;
     await trainer.run(checkpoint, {
       onStep: (r: StepRecord) => {
         const losses = r.modules.map((m) => m?.loss ?? 0);
-        o.onEvent?.({ kind: 'train', method, step: r.step, steps: config!.train.steps, loss: losses.reduce((a, b) => a + b, 0) / losses.length });
+        o.onEvent?.({
+          kind: 'train',
+          method,
+          step: r.step,
+          steps: config!.train.steps,
+          loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+        });
       },
     });
     trainSteps = trainer.step;
@@ -136,18 +181,40 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
   const trainSeconds = (performance.now() - started) / 1000;
   try {
     const evalStart = performance.now();
-    const modules = await evaluateEncoder(o.corpus, encoder, o.settings.probe, (progress) => o.onEvent?.({ kind: 'eval', method, progress }));
+    const modules = await evaluateEncoder(o.corpus, encoder, o.settings.probe, (progress) =>
+      o.onEvent?.({ kind: 'eval', method, progress }),
+    );
     const evalSeconds = (performance.now() - evalStart) / 1000;
     const layout = config?.encoder.layout ?? null;
-    return { method, name: METHOD_NAMES[method], layout, config, seed, trainSteps, trainSeconds, evalSeconds, checkpoint, modules };
+    return {
+      method,
+      name: METHOD_NAMES[method],
+      layout,
+      config,
+      seed,
+      trainSteps,
+      trainSeconds,
+      evalSeconds,
+      checkpoint,
+      modules,
+    };
   } finally {
     release();
   }
 }
 
-async function trainSupervised(config: AudioGimConfig, o: ExperimentOptions, method: AudioMethod): Promise<SupervisedAudioModel> {
+async function trainSupervised(
+  config: AudioGimConfig,
+  o: ExperimentOptions,
+  method: AudioMethod,
+): Promise<SupervisedAudioModel> {
   const { steps, learningRate } = o.settings.supervised;
-  const model = new SupervisedAudioModel(config.encoder, o.corpus.speakers.length, learningRate, config.train.seed);
+  const model = new SupervisedAudioModel(
+    config.encoder,
+    o.corpus.speakers.length,
+    learningRate,
+    config.train.seed,
+  );
   const rng = new Rng(config.train.seed + 2);
   let step = 0;
   while (step < steps) {
@@ -157,10 +224,22 @@ async function trainSupervised(config: AudioGimConfig, o: ExperimentOptions, met
       const stats = model.trainStep(batch.audio, batch.speaker, batch.windowSamples, rng);
       step++;
       const losses = stats.map((s) => s?.loss ?? 0);
-      o.onEvent?.({ kind: 'train', method, step, steps, loss: losses.reduce((a, b) => a + b, 0) / losses.length });
+      o.onEvent?.({
+        kind: 'train',
+        method,
+        step,
+        steps,
+        loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+      });
       if (step >= steps) break;
     }
-    if (!any) throw new ConfigError('train.batchSize', `at most the ${o.corpus.ids('train').length} training utterances`, config.train.batchSize, 'experiment');
+    if (!any)
+      throw new ConfigError(
+        'train.batchSize',
+        `at most the ${o.corpus.ids('train').length} training utterances`,
+        config.train.batchSize,
+        'experiment',
+      );
   }
   return model;
 }

@@ -100,7 +100,12 @@ export async function phoneFeatures(
     onProgress?.(done, ids.length);
   }
   const y = concatInt(labels);
-  return rows.map((chunks, m) => ({ x: concat(chunks), y, dim: dims[m] ?? 0, groups: Int32Array.from(groups) }));
+  return rows.map((chunks, m) => ({
+    x: concat(chunks),
+    y,
+    dim: dims[m] ?? 0,
+    groups: Int32Array.from(groups),
+  }));
 }
 
 /** Item b of a padded batch block, cut to its own `frames`. */
@@ -140,7 +145,8 @@ export function alignFrames(block: FeatureBlock, keep: number, labelCount: numbe
     const bin = labelCount - keep + i;
     const a = Math.floor((bin * frames) / labelCount);
     const b = Math.ceil(((bin + 1) * frames) / labelCount);
-    for (let t = a; t < b; t++) for (let d = 0; d < dim; d++) out[i * dim + d]! += data[t * dim + d]!;
+    for (let t = a; t < b; t++)
+      for (let d = 0; d < dim; d++) out[i * dim + d]! += data[t * dim + d]!;
     for (let d = 0; d < dim; d++) out[i * dim + d]! /= b - a;
   }
   return out;

@@ -30,8 +30,17 @@ export interface ProbeSettings {
   readonly testSeed: number;
   /** Windows per encoder pass during extraction. */
   readonly extractBatch: number;
-  readonly speaker: { readonly epochs: number; readonly learningRate: number; readonly batchSize: number; readonly windowDraws: number };
-  readonly phone: { readonly epochs: number; readonly learningRate: number; readonly utterancesPerStep: number };
+  readonly speaker: {
+    readonly epochs: number;
+    readonly learningRate: number;
+    readonly batchSize: number;
+    readonly windowDraws: number;
+  };
+  readonly phone: {
+    readonly epochs: number;
+    readonly learningRate: number;
+    readonly utterancesPerStep: number;
+  };
 }
 
 /** The reference's settings (spec §2.7). */
@@ -59,7 +68,9 @@ const PROBE_RULES = {
   'phone.utterancesPerStep': rules.positiveInt,
 };
 
-export function resolveProbeSettings(overrides: readonly { source: string; values: unknown }[] = []): ProbeSettings {
+export function resolveProbeSettings(
+  overrides: readonly { source: string; values: unknown }[] = [],
+): ProbeSettings {
   let s: ProbeSettings = DEFAULT_PROBE_SETTINGS;
   for (const { source, values } of overrides) {
     s = mergeChecked(s, values, source);
@@ -90,10 +101,22 @@ export async function evaluateEncoder(
   settings: ProbeSettings,
   onProgress?: (p: ProbeProgress) => void,
 ): Promise<ModuleProbes[]> {
-  const modules = settings.perModule ? Array.from({ length: encoder.moduleCount }, (_, m) => m) : [encoder.moduleCount - 1];
-  const speaker = settings.probes !== 'phone' ? await speakerProbes(corpus, encoder, settings, modules, onProgress) : null;
-  const phone = settings.probes !== 'speaker' ? await phoneProbes(corpus, encoder, settings, modules, onProgress) : null;
-  return modules.map((m, i) => ({ module: m + 1, speaker: speaker?.[i] ?? null, phone: phone?.[i] ?? null }));
+  const modules = settings.perModule
+    ? Array.from({ length: encoder.moduleCount }, (_, m) => m)
+    : [encoder.moduleCount - 1];
+  const speaker =
+    settings.probes !== 'phone'
+      ? await speakerProbes(corpus, encoder, settings, modules, onProgress)
+      : null;
+  const phone =
+    settings.probes !== 'speaker'
+      ? await phoneProbes(corpus, encoder, settings, modules, onProgress)
+      : null;
+  return modules.map((m, i) => ({
+    module: m + 1,
+    speaker: speaker?.[i] ?? null,
+    phone: phone?.[i] ?? null,
+  }));
 }
 
 async function speakerProbes(
@@ -103,14 +126,35 @@ async function speakerProbes(
   modules: number[],
   onProgress?: (p: ProbeProgress) => void,
 ): Promise<ProbeResult[]> {
-  if (corpus.ids('test').length === 0) throw new DataError(corpus.root, 'the test split has no usable utterance for the speaker probe');
-  const report = (stage: string) => (done: number, total: number) => onProgress?.({ stage, done, total });
-  const test = await speakerFeatures(corpus, encoder, 'test', new Rng(s.testSeed), s.extractBatch, report('speaker features (test)'));
+  if (corpus.ids('test').length === 0)
+    throw new DataError(
+      corpus.root,
+      'the test split has no usable utterance for the speaker probe',
+    );
+  const report = (stage: string) => (done: number, total: number) =>
+    onProgress?.({ stage, done, total });
+  const test = await speakerFeatures(
+    corpus,
+    encoder,
+    'test',
+    new Rng(s.testSeed),
+    s.extractBatch,
+    report('speaker features (test)'),
+  );
   const draws = Math.min(s.speaker.windowDraws, s.speaker.epochs);
   const trainRng = new Rng(s.seed + 1);
   const train: FeatureSet[][] = [];
   for (let d = 0; d < draws; d++) {
-    train.push(await speakerFeatures(corpus, encoder, 'train', trainRng, s.extractBatch, report(`speaker features (train, draw ${d + 1}/${draws})`)));
+    train.push(
+      await speakerFeatures(
+        corpus,
+        encoder,
+        'train',
+        trainRng,
+        s.extractBatch,
+        report(`speaker features (train, draw ${d + 1}/${draws})`),
+      ),
+    );
   }
   return modules.map((m) => {
     onProgress?.({ stage: `speaker probe, module ${m + 1}`, done: 0, total: s.speaker.epochs });
@@ -124,7 +168,12 @@ async function speakerProbes(
         batchSize: s.speaker.batchSize,
         seed: s.seed,
         init: 'torch',
-        onEpoch: (e) => onProgress?.({ stage: `speaker probe, module ${m + 1}`, done: e, total: s.speaker.epochs }),
+        onEpoch: (e) =>
+          onProgress?.({
+            stage: `speaker probe, module ${m + 1}`,
+            done: e,
+            total: s.speaker.epochs,
+          }),
       },
     );
   });
@@ -137,10 +186,27 @@ async function phoneProbes(
   modules: number[],
   onProgress?: (p: ProbeProgress) => void,
 ): Promise<ProbeResult[] | null> {
-  if (corpus.phoneClasses === 0) throw new DataError(corpus.root, 'the corpus has no phone labels (converted_aligned_phones.txt) for the phone probe');
-  const report = (stage: string) => (done: number, total: number) => onProgress?.({ stage, done, total });
-  const test = await phoneFeatures(corpus, encoder, 'test', s.extractBatch, report('phone features (test)'));
-  const train = await phoneFeatures(corpus, encoder, 'train', s.extractBatch, report('phone features (train)'));
+  if (corpus.phoneClasses === 0)
+    throw new DataError(
+      corpus.root,
+      'the corpus has no phone labels (converted_aligned_phones.txt) for the phone probe',
+    );
+  const report = (stage: string) => (done: number, total: number) =>
+    onProgress?.({ stage, done, total });
+  const test = await phoneFeatures(
+    corpus,
+    encoder,
+    'test',
+    s.extractBatch,
+    report('phone features (test)'),
+  );
+  const train = await phoneFeatures(
+    corpus,
+    encoder,
+    'train',
+    s.extractBatch,
+    report('phone features (train)'),
+  );
   return modules.map((m) =>
     trainLinearProbe([train[m]!], test[m]!, {
       classes: corpus.phoneClasses,
@@ -149,7 +215,8 @@ async function phoneProbes(
       batchSize: s.phone.utterancesPerStep,
       seed: s.seed,
       init: 'xavier-normal',
-      onEpoch: (e) => onProgress?.({ stage: `phone probe, module ${m + 1}`, done: e, total: s.phone.epochs }),
+      onEpoch: (e) =>
+        onProgress?.({ stage: `phone probe, module ${m + 1}`, done: e, total: s.phone.epochs }),
     }),
   );
 }

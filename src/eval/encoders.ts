@@ -8,7 +8,11 @@ import { Rng } from '../backend/random.js';
 import { CheckpointError } from '../errors.js';
 import { AudioGimModel, type AudioModuleSpec } from '../gim/audio-model.js';
 import { readCheckpointConfig } from '../gim/audio-trainer.js';
-import { encoderLengths, type AudioEncoderConfig, type AudioGimConfig } from '../gim/audio-config.js';
+import {
+  encoderLengths,
+  type AudioEncoderConfig,
+  type AudioGimConfig,
+} from '../gim/audio-config.js';
 import { loadCheckpoint } from '../gim/checkpoint.js';
 import { encoderFrameCount, mfcc } from './features/index.js';
 
@@ -37,14 +41,18 @@ export interface RepresentationModel {
 }
 
 /** Wraps a model; features are read back to plain arrays, so no tensor outlives the call. */
-export function modelEncoder(model: RepresentationModel, encoder: AudioEncoderConfig): FrozenEncoder {
+export function modelEncoder(
+  model: RepresentationModel,
+  encoder: AudioEncoderConfig,
+): FrozenEncoder {
   return {
     moduleCount: model.modules.length,
     frameCounts(samples) {
       const lengths = encoderLengths(encoder, samples);
       let frames = samples;
       return model.modules.map(({ spec }) => {
-        if (spec.convLayers.length > 0) frames = lengths[spec.convLayers[spec.convLayers.length - 1]!]!;
+        if (spec.convLayers.length > 0)
+          frames = lengths[spec.convLayers[spec.convLayers.length - 1]!]!;
         return frames;
       });
     },
@@ -69,7 +77,9 @@ export function mfccEncoder(): FrozenEncoder {
     moduleCount: 1,
     frameCounts: (samples) => [encoderFrameCount(samples)],
     encode(audio, batch, samples) {
-      const parts = Array.from({ length: batch }, (_, b) => mfcc(audio.subarray(b * samples, (b + 1) * samples), { deltas: true }));
+      const parts = Array.from({ length: batch }, (_, b) =>
+        mfcc(audio.subarray(b * samples, (b + 1) * samples), { deltas: true }),
+      );
       const { frames, dim } = parts[0]!;
       const data = new Float32Array(batch * frames * dim);
       parts.forEach((p, b) => data.set(p.data, b * frames * dim));
@@ -90,7 +100,10 @@ export function loadAudioModel(dir: string): { config: AudioGimConfig; model: Au
       const w = ckpt.tensors.get(key);
       if (!w || w.values.length !== v.size) {
         model.dispose();
-        throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+        throw new CheckpointError(
+          dir,
+          `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
+        );
       }
       tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
     }

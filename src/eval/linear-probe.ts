@@ -47,7 +47,11 @@ export interface ProbeResult extends ClassificationReport {
  * `train` may hold several draws of the training data (e.g. a fresh random window per utterance
  * for each draw): epoch e uses draw e mod train.length.
  */
-export function trainLinearProbe(train: readonly FeatureSet[], test: FeatureSet, options: ProbeOptions): ProbeResult {
+export function trainLinearProbe(
+  train: readonly FeatureSet[],
+  test: FeatureSet,
+  options: ProbeOptions,
+): ProbeResult {
   const dim = test.dim;
   for (const set of [...train, test]) checkSet(set, dim);
   const rng = new Rng(options.seed);
@@ -75,18 +79,31 @@ export function trainLinearProbe(train: readonly FeatureSet[], test: FeatureSet,
       options.onEpoch?.(epoch + 1, epochLoss);
     }
     const predictions = predict(linear, test, dim);
-    return { ...classificationReport(test.y, predictions, options.classes), finalTrainLoss: epochLoss, trainRows: train[0]?.y.length ?? 0 };
+    return {
+      ...classificationReport(test.y, predictions, options.classes),
+      finalTrainLoss: epochLoss,
+      trainRows: train[0]?.y.length ?? 0,
+    };
   } finally {
     linear.dispose();
     adam.dispose();
   }
 }
 
-function step(linear: Linear, adam: Adam, rows: { x: Float32Array; y: Int32Array }, dim: number, classes: number): number {
+function step(
+  linear: Linear,
+  adam: Adam,
+  rows: { x: Float32Array; y: Int32Array },
+  dim: number,
+  classes: number,
+): number {
   const n = rows.y.length;
   const x = tf.tensor2d(rows.x, [n, dim]); // [N, dim]
   const y = tf.tensor1d(rows.y, 'int32'); // [N]
-  const { value, grads } = tf.variableGrads(() => crossEntropy(linear.forward(x), y, classes), linear.parameters());
+  const { value, grads } = tf.variableGrads(
+    () => crossEntropy(linear.forward(x), y, classes),
+    linear.parameters(),
+  );
   adam.apply(grads);
   const loss = value.dataSync()[0]!;
   tf.dispose([x, y, value, ...Object.values(grads)]);
@@ -105,7 +122,9 @@ function predict(linear: Linear, set: FeatureSet, dim: number, chunk = 4096): In
   const out = new Int32Array(set.y.length);
   for (let r = 0; r < set.y.length; r += chunk) {
     const n = Math.min(chunk, set.y.length - r);
-    const argmax = tf.tidy(() => tf.argMax(linear.forward(tf.tensor2d(set.x.subarray(r * dim, (r + n) * dim), [n, dim])), -1));
+    const argmax = tf.tidy(() =>
+      tf.argMax(linear.forward(tf.tensor2d(set.x.subarray(r * dim, (r + n) * dim), [n, dim])), -1),
+    );
     out.set(argmax.dataSync() as Int32Array, r);
     argmax.dispose();
   }
@@ -117,8 +136,13 @@ function groupCount(set: FeatureSet): number {
 }
 
 /** Rows of the given groups, labelled rows only. */
-function gatherGroups(set: FeatureSet, groups: readonly number[]): { x: Float32Array; y: Int32Array } {
-  const ranges = groups.map((g) => (set.groups ? [set.groups[g]!, set.groups[g + 1]!] : [g, g + 1]) as [number, number]);
+function gatherGroups(
+  set: FeatureSet,
+  groups: readonly number[],
+): { x: Float32Array; y: Int32Array } {
+  const ranges = groups.map(
+    (g) => (set.groups ? [set.groups[g]!, set.groups[g + 1]!] : [g, g + 1]) as [number, number],
+  );
   let n = 0;
   for (const [a, b] of ranges) for (let r = a; r < b; r++) if (set.y[r]! >= 0) n++;
   const x = new Float32Array(n * set.dim);
@@ -135,7 +159,10 @@ function gatherGroups(set: FeatureSet, groups: readonly number[]): { x: Float32A
 }
 
 function checkSet(set: FeatureSet, dim: number): void {
-  if (set.dim !== dim) throw new ShapeError(`linear probe: feature sets of different widths (${set.dim} and ${dim})`);
-  if (set.x.length !== set.y.length * dim) throw new ShapeError(`linear probe: ${set.x.length} values for ${set.y.length} rows of ${dim}`);
-  if (set.groups && set.groups[set.groups.length - 1] !== set.y.length) throw new ShapeError('linear probe: groups do not cover the rows');
+  if (set.dim !== dim)
+    throw new ShapeError(`linear probe: feature sets of different widths (${set.dim} and ${dim})`);
+  if (set.x.length !== set.y.length * dim)
+    throw new ShapeError(`linear probe: ${set.x.length} values for ${set.y.length} rows of ${dim}`);
+  if (set.groups && set.groups[set.groups.length - 1] !== set.y.length)
+    throw new ShapeError('linear probe: groups do not cover the rows');
 }

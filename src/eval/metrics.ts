@@ -29,8 +29,16 @@ export interface ClassificationReport {
 }
 
 /** Scores predictions against labels; labels < 0 are skipped. */
-export function classificationReport(labels: Int32Array, predictions: Int32Array, classes: number, topPairs = 5): ClassificationReport {
-  if (labels.length !== predictions.length) throw new ShapeError(`classificationReport: ${labels.length} labels but ${predictions.length} predictions`);
+export function classificationReport(
+  labels: Int32Array,
+  predictions: Int32Array,
+  classes: number,
+  topPairs = 5,
+): ClassificationReport {
+  if (labels.length !== predictions.length)
+    throw new ShapeError(
+      `classificationReport: ${labels.length} labels but ${predictions.length} predictions`,
+    );
   const confusion = new Map<number, number>(); // trueClass * classes + predicted → count
   const total = new Float64Array(classes);
   const correct = new Float64Array(classes);

@@ -35,15 +35,26 @@ export class SupervisedAudioModule extends BaseModule implements IsolatedModule 
     let channels = inChannels;
     for (const layer of spec.convLayers) {
       const conv = new Conv1d(
-        { inChannels: channels, outChannels: encoder.channels, kernel: encoder.kernels[layer]!, stride: encoder.strides[layer]!, padding: encoder.paddings[layer]! },
+        {
+          inChannels: channels,
+          outChannels: encoder.channels,
+          kernel: encoder.kernels[layer]!,
+          stride: encoder.strides[layer]!,
+          padding: encoder.paddings[layer]!,
+        },
         rng,
       );
       this.convs.push(this.registerChild(`conv${layer + 1}`, conv));
       channels = encoder.channels;
     }
-    this.gru = spec.hasGru ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng)) : null;
+    this.gru = spec.hasGru
+      ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng))
+      : null;
     this.outputChannels = channels;
-    this.head = this.registerChild('head', new Linear(this.gru ? encoder.gruHidden : channels, classes, rng));
+    this.head = this.registerChild(
+      'head',
+      new Linear(this.gru ? encoder.gruHidden : channels, classes, rng),
+    );
   }
 
   /** x [B, T, Cin] → z [B, T', C] (passed on) and c [B, T', D] (what the head sees). */
@@ -81,7 +92,12 @@ export class SupervisedAudioModel extends BaseModule {
   }
 
   /** One simultaneous step: audio [B × samples], speaker labels [B]. */
-  trainStep(audio: Float32Array, speakers: Int32Array, samples: number, rng: Rng): (ModuleStepStats | null)[] {
+  trainStep(
+    audio: Float32Array,
+    speakers: Int32Array,
+    samples: number,
+    rng: Rng,
+  ): (ModuleStepStats | null)[] {
     const x = tf.tensor3d(audio, [speakers.length, samples, 1]); // [B, T, 1]
     const targets = tf.tensor1d(speakers, 'int32');
     for (const m of this.modules) m.targets = targets;

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 /** Runs the CLI from source (black box: only exit code and output are checked). */
 function gim(...args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 

@@ -21,7 +21,11 @@ before(async () => {
 const settings = resolveProbeSettings([
   {
     source: 'test',
-    values: { perModule: true, speaker: { epochs: 3, windowDraws: 2, batchSize: 2 }, phone: { epochs: 2, learningRate: 1e-2 } },
+    values: {
+      perModule: true,
+      speaker: { epochs: 3, windowDraws: 2, batchSize: 2 },
+      phone: { epochs: 2, learningRate: 1e-2 },
+    },
   },
 ]);
 

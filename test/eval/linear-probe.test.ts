@@ -22,14 +22,24 @@ function clusters(rows: number, classes: number, dim: number, rng: Rng, noise = 
   return { x, y, dim };
 }
 
-const options = { classes: 5, learningRate: 1e-2, epochs: 30, batchSize: 16, seed: 3, init: 'torch' as const };
+const options = {
+  classes: 5,
+  learningRate: 1e-2,
+  epochs: 30,
+  batchSize: 16,
+  seed: 3,
+  init: 'torch' as const,
+};
 
 it('reaches ~100 % when the features carry the label', async () => {
   const rng = new Rng(1);
   const data = clusters(400, 5, 8, rng);
   const train: FeatureSet = { x: data.x.subarray(0, 300 * 8), y: data.y.subarray(0, 300), dim: 8 };
   const test: FeatureSet = { x: data.x.subarray(300 * 8), y: data.y.subarray(300), dim: 8 };
-  const result = await expectNoLeaks(() => trainLinearProbe([train], test, options), 'trainLinearProbe');
+  const result = await expectNoLeaks(
+    () => trainLinearProbe([train], test, options),
+    'trainLinearProbe',
+  );
   assert.ok(result.accuracy >= 0.98, `accuracy ${result.accuracy}`);
   assert.equal(result.items, 100);
   assert.ok(result.perClass.every((a) => a !== null && a >= 0.9));
@@ -39,8 +49,16 @@ it('stays near chance on shuffled labels', () => {
   const rng = new Rng(2);
   const data = clusters(400, 5, 8, rng);
   const y = rng.shuffle([...data.y]);
-  const train: FeatureSet = { x: data.x.subarray(0, 300 * 8), y: Int32Array.from(y.slice(0, 300)), dim: 8 };
-  const test: FeatureSet = { x: data.x.subarray(300 * 8), y: Int32Array.from(y.slice(300)), dim: 8 };
+  const train: FeatureSet = {
+    x: data.x.subarray(0, 300 * 8),
+    y: Int32Array.from(y.slice(0, 300)),
+    dim: 8,
+  };
+  const test: FeatureSet = {
+    x: data.x.subarray(300 * 8),
+    y: Int32Array.from(y.slice(300)),
+    dim: 8,
+  };
   const result = trainLinearProbe([train], test, options);
   assert.ok(result.accuracy < 0.4, `accuracy ${result.accuracy} on shuffled labels (chance 0.2)`);
 });

@@ -13,10 +13,21 @@ before(async () => {
 
 const SAMPLES = 1600;
 const encoderFor = (layout: AudioLayout) =>
-  resolveAudioConfig([{ source: 'test', values: { encoder: { channels: 6, gruHidden: 5, layout }, loss: { predictionSteps: 2 }, data: { windowSamples: SAMPLES } } }]).encoder;
+  resolveAudioConfig([
+    {
+      source: 'test',
+      values: {
+        encoder: { channels: 6, gruHidden: 5, layout },
+        loss: { predictionSteps: 2 },
+        data: { windowSamples: SAMPLES },
+      },
+    },
+  ]).encoder;
 
-const snapshot = (model: SupervisedAudioModel): Float32Array[][] => model.modules.map((m) => m.parameters().map((v) => v.dataSync().slice() as Float32Array));
-const moved = (a: Float32Array[], b: Float32Array[]): boolean => a.some((x, i) => x.some((v, j) => v !== b[i]![j]));
+const snapshot = (model: SupervisedAudioModel): Float32Array[][] =>
+  model.modules.map((m) => m.parameters().map((v) => v.dataSync().slice() as Float32Array));
+const moved = (a: Float32Array[], b: Float32Array[]): boolean =>
+  a.some((x, i) => x.some((v, j) => v !== b[i]![j]));
 
 function batch(rng: Rng, size: number): { audio: Float32Array; speakers: Int32Array } {
   const audio = Float32Array.from({ length: size * SAMPLES }, () => rng.normal());
@@ -34,7 +45,13 @@ it('greedy supervised: a module step on its own head moves only that module', ()
   model.modules[1]!.targets = targets;
   const { z } = trainModuleStep(model.modules[1]!, model.optimizers[1]!, z1, rng);
   const after = snapshot(model);
-  after.forEach((params, m) => assert.equal(moved(before[m]!, params), m === 1, `module ${m + 1} ${m === 1 ? 'should' : 'should not'} move`));
+  after.forEach((params, m) =>
+    assert.equal(
+      moved(before[m]!, params),
+      m === 1,
+      `module ${m + 1} ${m === 1 ? 'should' : 'should not'} move`,
+    ),
+  );
   tf.dispose([x, targets, z1, z]);
   model.dispose();
 });
@@ -46,7 +63,9 @@ it('greedy supervised: one stack step updates every module with its own head, an
   const before = snapshot(model);
   const first = model.trainStep(audio, speakers, SAMPLES, rng);
   assert.equal(first.length, 6);
-  snapshot(model).forEach((params, m) => assert.ok(moved(before[m]!, params), `module ${m + 1} did not move`));
+  snapshot(model).forEach((params, m) =>
+    assert.ok(moved(before[m]!, params), `module ${m + 1} did not move`),
+  );
   let last = first;
   for (let i = 0; i < 15; i++) last = model.trainStep(audio, speakers, SAMPLES, rng);
   assert.ok(last[5]!.loss < first[5]!.loss, `top head loss ${first[5]!.loss} → ${last[5]!.loss}`);

@@ -37,7 +37,9 @@ export const command: CommandModule = {
     }
     const data = (values.data as string | undefined) ?? join('data', 'synth-speech');
     if (!existsSync(join(data, 'train_split.txt'))) await buildCorpus(data);
-    const out = (values.out as string | undefined) ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const out =
+      (values.out as string | undefined) ??
+      join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     await runExperimentCli({
       data,
       out,
@@ -53,12 +55,18 @@ export const command: CommandModule = {
 
 async function buildCorpus(out: string): Promise<void> {
   const { generateSynthSpeech } = await import('../../data/synth-speech/index.js');
-  process.stderr.write(`gim demo: building the synthetic speech corpus in ${out} (eSpeak NG; a few minutes)\n`);
+  process.stderr.write(
+    `gim demo: building the synthetic speech corpus in ${out} (eSpeak NG; a few minutes)\n`,
+  );
   const started = Date.now();
   const result = await generateSynthSpeech({
     out,
     onProgress: (p) =>
-      process.stderr.write(`  speakers ${p.speakersDone}/${p.speakers}, ${p.utterances} utterances, ${formatSeconds(p.seconds)} of audio [${formatSeconds((Date.now() - started) / 1000)}]\n`),
+      process.stderr.write(
+        `  speakers ${p.speakersDone}/${p.speakers}, ${p.utterances} utterances, ${formatSeconds(p.seconds)} of audio [${formatSeconds((Date.now() - started) / 1000)}]\n`,
+      ),
   });
-  process.stderr.write(`gim demo: corpus ready: ${result.trainUtterances} train / ${result.testUtterances} test utterances, ${formatSeconds(result.seconds)} of audio\n`);
+  process.stderr.write(
+    `gim demo: corpus ready: ${result.trainUtterances} train / ${result.testUtterances} test utterances, ${formatSeconds(result.seconds)} of audio\n`,
+  );
 }

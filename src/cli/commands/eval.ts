@@ -6,7 +6,12 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/sele
 import { loadPreset } from '../../config/presets.js';
 import { ConfigError, DataError } from '../../errors.js';
 import { loadAudioModel, modelEncoder } from '../../eval/encoders.js';
-import { PROBE_KINDS, evaluateEncoder, resolveProbeSettings, type ModuleProbes } from '../../eval/audio-probes.js';
+import {
+  PROBE_KINDS,
+  evaluateEncoder,
+  resolveProbeSettings,
+  type ModuleProbes,
+} from '../../eval/audio-probes.js';
 import type { ProbeResult } from '../../eval/linear-probe.js';
 
 const HELP = `usage: gim eval --checkpoint DIR [options]
@@ -45,32 +50,53 @@ export const command: CommandModule = {
       return 0;
     }
     const dir = values.checkpoint;
-    if (typeof dir !== 'string') throw new ConfigError('--checkpoint', 'a checkpoint folder written by `gim train`', undefined, 'command line');
+    if (typeof dir !== 'string')
+      throw new ConfigError(
+        '--checkpoint',
+        'a checkpoint folder written by `gim train`',
+        undefined,
+        'command line',
+      );
     if (!existsSync(dir)) throw new DataError(dir, 'checkpoint folder does not exist');
-    if (!statSync(dir).isDirectory()) throw new DataError(dir, 'expected a checkpoint folder, found a file');
+    if (!statSync(dir).isDirectory())
+      throw new DataError(dir, 'expected a checkpoint folder, found a file');
     const overrides: { source: string; values: unknown }[] = [];
     if (typeof values.settings === 'string') overrides.push(loadPreset(values.settings));
     const flagValues: Record<string, unknown> = {};
     if (typeof values.probe === 'string') {
-      if (!(PROBE_KINDS as readonly string[]).includes(values.probe)) throw new ConfigError('--probe', PROBE_KINDS.join(' | '), values.probe, 'command line');
+      if (!(PROBE_KINDS as readonly string[]).includes(values.probe))
+        throw new ConfigError('--probe', PROBE_KINDS.join(' | '), values.probe, 'command line');
       flagValues.probes = values.probe;
     }
     if (values['per-module']) flagValues.perModule = true;
     if (typeof values.epochs === 'string') {
       const n = Number(values.epochs);
-      if (!Number.isInteger(n) || n <= 0) throw new ConfigError('--epochs', 'a positive integer', values.epochs, 'command line');
+      if (!Number.isInteger(n) || n <= 0)
+        throw new ConfigError('--epochs', 'a positive integer', values.epochs, 'command line');
       flagValues.speaker = { epochs: n };
       flagValues.phone = { epochs: n };
     }
     overrides.push({ source: 'flags', values: flagValues });
     const settings = resolveProbeSettings(overrides);
 
-    const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
+    const backend = await initBackend(
+      ((values.backend as string | undefined) ?? 'auto') as BackendName,
+    );
     const { config, model } = loadAudioModel(dir);
-    const data = typeof values.data === 'string' ? values.data : config.data.source === 'librispeech' ? config.data.dir : null;
+    const data =
+      typeof values.data === 'string'
+        ? values.data
+        : config.data.source === 'librispeech'
+          ? config.data.dir
+          : null;
     if (!data) {
       model.dispose();
-      throw new ConfigError('--data', 'a corpus folder (this checkpoint was trained on generated tones, which have no labels)', undefined, 'command line');
+      throw new ConfigError(
+        '--data',
+        'a corpus folder (this checkpoint was trained on generated tones, which have no labels)',
+        undefined,
+        'command line',
+      );
     }
     const { openLibriSpeech } = await import('../../data/audio/index.js');
     const corpus = await openLibriSpeech(data, { windowSamples: config.data.windowSamples });
@@ -87,7 +113,10 @@ export const command: CommandModule = {
       results = await evaluateEncoder(corpus, encoder, settings, ({ stage, done, total }) => {
         const force = done === total || Date.now() - last > 15000;
         if (force) last = Date.now();
-        progress.update(`[${formatSeconds((Date.now() - started) / 1000)}] ${stage} ${done}/${total}`, force);
+        progress.update(
+          `[${formatSeconds((Date.now() - started) / 1000)}] ${stage} ${done}/${total}`,
+          force,
+        );
       });
     } finally {
       progress.done();
@@ -95,17 +124,26 @@ export const command: CommandModule = {
     }
     process.stdout.write(formatResults(results, corpus.speakers, corpus.phoneNames));
     if (typeof values.json === 'string') {
-      writeFileSync(values.json, `${JSON.stringify({ checkpoint: dir, data, config, settings, results }, null, 1)}\n`);
+      writeFileSync(
+        values.json,
+        `${JSON.stringify({ checkpoint: dir, data, config, settings, results }, null, 1)}\n`,
+      );
       process.stderr.write(`gim eval: wrote ${values.json}\n`);
     }
     return 0;
   },
 };
 
-function formatResults(results: readonly ModuleProbes[], speakers: readonly string[], phones: readonly string[] | null): string {
-  const pct = (r: ProbeResult | null): string => (r ? `${(100 * r.accuracy).toFixed(1)} %`.padStart(8) : '       –');
+function formatResults(
+  results: readonly ModuleProbes[],
+  speakers: readonly string[],
+  phones: readonly string[] | null,
+): string {
+  const pct = (r: ProbeResult | null): string =>
+    r ? `${(100 * r.accuracy).toFixed(1)} %`.padStart(8) : '       –';
   const lines = ['module   speaker     phone'];
-  for (const r of results) lines.push(`${String(r.module).padStart(6)}  ${pct(r.speaker)}  ${pct(r.phone)}`);
+  for (const r of results)
+    lines.push(`${String(r.module).padStart(6)}  ${pct(r.speaker)}  ${pct(r.phone)}`);
   const top = results[results.length - 1]!;
   for (const [name, r, names] of [
     ['speaker', top.speaker, speakers],
@@ -122,8 +160,12 @@ function formatResults(results: readonly ModuleProbes[], speakers: readonly stri
       .filter((x): x is { c: number; a: number } => x.a !== null)
       .sort((a, b) => a.a - b.a)
       .slice(0, 5);
-    lines.push(`  weakest classes: ${worst.map((w) => `${names?.[w.c] ?? w.c} ${(100 * w.a).toFixed(0)} %`).join(', ')}`);
-    lines.push(`  most confused: ${r.confusedPairs.map((p) => `${names?.[p.trueClass] ?? p.trueClass}→${names?.[p.predicted] ?? p.predicted} ×${p.count}`).join(', ') || 'none'}`);
+    lines.push(
+      `  weakest classes: ${worst.map((w) => `${names?.[w.c] ?? w.c} ${(100 * w.a).toFixed(0)} %`).join(', ')}`,
+    );
+    lines.push(
+      `  most confused: ${r.confusedPairs.map((p) => `${names?.[p.trueClass] ?? p.trueClass}→${names?.[p.predicted] ?? p.predicted} ×${p.count}`).join(', ') || 'none'}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

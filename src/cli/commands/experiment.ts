@@ -7,8 +7,19 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/sele
 import { PRESET_DIR, loadPreset } from '../../config/presets.js';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_AUDIO_CONFIG, resolveAudioConfig } from '../../gim/audio-config.js';
-import { AUDIO_METHODS, resolveExperimentSettings, runAudioExperiment, type ExperimentEvent, type ExperimentRow } from '../../eval/audio-experiment.js';
-import { confusionSummary, markdownTable, perModuleSvg, perModuleTable } from '../../eval/report.js';
+import {
+  AUDIO_METHODS,
+  resolveExperimentSettings,
+  runAudioExperiment,
+  type ExperimentEvent,
+  type ExperimentRow,
+} from '../../eval/audio-experiment.js';
+import {
+  confusionSummary,
+  markdownTable,
+  perModuleSvg,
+  perModuleTable,
+} from '../../eval/report.js';
 
 const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
 
@@ -40,12 +51,20 @@ export interface ExperimentCliOptions {
 }
 
 export const command: CommandModule = {
-  summary: 'train and probe the paper\'s audio baselines; write a results table and plots',
+  summary: "train and probe the paper's audio baselines; write a results table and plots",
   async run(argv) {
     const { values, positionals } = parseFlags(
       'experiment',
       argv,
-      { ...CONFIG_FLAGS, data: { type: 'string' }, out: { type: 'string' }, methods: { type: 'string' }, settings: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      {
+        ...CONFIG_FLAGS,
+        data: { type: 'string' },
+        out: { type: 'string' },
+        methods: { type: 'string' },
+        settings: { type: 'string' },
+        backend: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       true,
     );
     if (values.help) {
@@ -53,10 +72,17 @@ export const command: CommandModule = {
       return 0;
     }
     if (positionals[0] !== 'audio' || positionals.length !== 1) {
-      throw new ConfigError('gim experiment', 'the experiment name "audio" (vision: gim train --modality vision)', positionals.join(' ') || undefined, 'command line');
+      throw new ConfigError(
+        'gim experiment',
+        'the experiment name "audio" (vision: gim train --modality vision)',
+        positionals.join(' ') || undefined,
+        'command line',
+      );
     }
-    if (typeof values.data !== 'string') throw new ConfigError('--data', 'a corpus folder', undefined, 'command line');
-    if (typeof values.out !== 'string') throw new ConfigError('--out', 'an output folder', undefined, 'command line');
+    if (typeof values.data !== 'string')
+      throw new ConfigError('--data', 'a corpus folder', undefined, 'command line');
+    if (typeof values.out !== 'string')
+      throw new ConfigError('--out', 'an output folder', undefined, 'command line');
     await runExperimentCli({
       data: values.data,
       out: values.out,
@@ -78,14 +104,19 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   if (o.preset) {
     layers.push(loadPreset(o.preset));
     const evalPreset = join(PRESET_DIR, `experiment-${o.preset}.json`);
-    if (!o.preset.includes('/') && existsSync(evalPreset)) settingsLayers.push(loadPreset(evalPreset));
+    if (!o.preset.includes('/') && existsSync(evalPreset))
+      settingsLayers.push(loadPreset(evalPreset));
   }
   const flags = flagOverrides(o.flags, DEFAULT_AUDIO_CONFIG);
   flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: o.data };
   layers.push({ source: 'flags', values: flags });
   const model = resolveAudioConfig(layers);
   if (o.settings) settingsLayers.push(loadPreset(o.settings));
-  if (o.methods) settingsLayers.push({ source: '--methods', values: { methods: o.methods.split(',').map((m) => m.trim()) } });
+  if (o.methods)
+    settingsLayers.push({
+      source: '--methods',
+      values: { methods: o.methods.split(',').map((m) => m.trim()) },
+    });
   const settings = resolveExperimentSettings(settingsLayers);
 
   const backend = await initBackend(o.backend);
@@ -113,7 +144,10 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
       } else if (e.kind === 'train') {
         const force = periodic || e.step === e.steps || e.step === 1;
         if (force) lastPrinted = Date.now();
-        progress.update(`[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`, force);
+        progress.update(
+          `[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`,
+          force,
+        );
       } else if (e.kind === 'eval') {
         const { stage, done, total } = e.progress;
         const force = periodic || done === total;
@@ -122,8 +156,11 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
       } else {
         progress.done();
         const last = e.row.modules[e.row.modules.length - 1];
-        const acc = (r: { accuracy: number } | null | undefined): string => (r ? `${(100 * r.accuracy).toFixed(1)} %` : '–');
-        process.stderr.write(`[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`);
+        const acc = (r: { accuracy: number } | null | undefined): string =>
+          r ? `${(100 * r.accuracy).toFixed(1)} %` : '–';
+        process.stderr.write(
+          `[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`,
+        );
       }
     },
   });
@@ -157,9 +194,20 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
     '',
   ].join('\n');
   writeFileSync(join(o.out, 'results.md'), md);
-  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify({ date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`);
-  writeFileSync(join(o.out, 'per-module-speaker.svg'), perModuleSvg(rows, 'speaker', 'Speaker classification: error per module'));
-  writeFileSync(join(o.out, 'per-module-phone.svg'), perModuleSvg(rows, 'phone', 'Phone classification: error per module'));
-  process.stdout.write(`${table}\n\nper module (speaker accuracy %):\n${perModuleTable(rows, 'speaker')}\n\nwritten: ${join(o.out, 'results.md')}, results.json, per-module-{speaker,phone}.svg\n`);
+  writeFileSync(
+    join(o.out, 'results.json'),
+    `${JSON.stringify({ date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`,
+  );
+  writeFileSync(
+    join(o.out, 'per-module-speaker.svg'),
+    perModuleSvg(rows, 'speaker', 'Speaker classification: error per module'),
+  );
+  writeFileSync(
+    join(o.out, 'per-module-phone.svg'),
+    perModuleSvg(rows, 'phone', 'Phone classification: error per module'),
+  );
+  process.stdout.write(
+    `${table}\n\nper module (speaker accuracy %):\n${perModuleTable(rows, 'speaker')}\n\nwritten: ${join(o.out, 'results.md')}, results.json, per-module-{speaker,phone}.svg\n`,
+  );
   return rows;
 }
