@@ -30,3 +30,16 @@ export type { Module } from './nn/module.js';
 
 export * from './data/audio/index.js';
 export * from './data/images/index.js';
+
+export { trainLinearProbe, crossEntropy } from './eval/linear-probe.js';
+export type { FeatureSet, ProbeOptions, ProbeResult } from './eval/linear-probe.js';
+export { classificationReport } from './eval/metrics.js';
+export type { ClassificationReport, ConfusedPair } from './eval/metrics.js';
+export { modelEncoder, mfccEncoder, loadAudioModel } from './eval/encoders.js';
+export type { FrozenEncoder, FeatureBlock } from './eval/encoders.js';
+export { evaluateEncoder, resolveProbeSettings, DEFAULT_PROBE_SETTINGS, PROBE_KINDS } from './eval/audio-probes.js';
+export type { ProbeSettings, ModuleProbes, ProbeKind } from './eval/audio-probes.js';
+export { runAudioExperiment, resolveExperimentSettings, AUDIO_METHODS, DEFAULT_EXPERIMENT_SETTINGS } from './eval/audio-experiment.js';
+export type { AudioMethod, ExperimentRow, ExperimentSettings, ExperimentEvent } from './eval/audio-experiment.js';
+export { markdownTable, perModuleTable, perModuleSvg } from './eval/report.js';
+export { SupervisedAudioModel, SupervisedAudioModule } from './gim/supervised.js';
