@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../../src/backend/tf.js';
 import { initBackend } from '../../src/backend/select.js';
-import { loadNativeBackend } from '../../src/backend/native/index.js';
+import { loadNativeBackend, nativeAddon } from '../../src/backend/native/index.js';
 import { relativeError } from '../helpers/assert-close.js';
 import {
   BINARY_CASES,
@@ -157,7 +157,17 @@ describe('native backend registration', { skip }, () => {
     assert.deepEqual(nativeNames, cpuNames);
   });
 
-  it('falls back to the cpu kernel for int32 and NCHW', async () => {
+  it('runs convolutions through oneDNN rather than falling back', () => {
+    const before = nativeAddon()!.convCacheSize();
+    const x = tf.ones([1, 1, 37, 3]) as tf.Tensor4D;
+    const w = tf.ones([1, 5, 3, 2]) as tf.Tensor4D;
+    const y = tf.conv2d(x, w, [1, 3], 'valid'); // a shape no other case uses
+    assert.equal(nativeAddon()!.convCacheSize(), before + 1);
+    assert.equal(y.dataSync()[0], 15);
+    tf.dispose([x, w, y]);
+  });
+
+  it('falls back to the cpu kernel for int32 data', async () => {
     const a = tf.tensor([1, 2, 3], [3], 'int32');
     const s = tf.sum(a.add(a));
     assert.equal(s.dtype, 'int32');
