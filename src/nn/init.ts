@@ -36,5 +36,8 @@ let variableCounter = 0;
  */
 export function makeVariable(values: Float32Array, shape: number[], label: string): Variable {
   variableCounter += 1;
-  return tf.variable(tf.tensor(values, shape, 'float32'), true, `${label}_${variableCounter}`);
+  const initial = tf.tensor(values, shape, 'float32');
+  const v = tf.variable(initial, true, `${label}_${variableCounter}`);
+  initial.dispose(); // the variable holds its own reference to the data
+  return v;
 }
