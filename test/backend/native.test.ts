@@ -14,14 +14,13 @@ import { loadNativeBackend, nativeAddon } from '../../src/backend/native/index.j
 import { relativeError } from '../helpers/assert-close.js';
 import {
   BINARY_CASES,
-  CONV_CASES,
   MATMUL_CASES,
   REDUCE_CASES,
-  SHAPE_CASES,
   UNARY_CASES,
   type InputKind,
   type OpCase,
 } from './native-cases.js';
+import { CONV_CASES, SHAPE_CASES } from './native-cases-layout.js';
 
 const native = loadNativeBackend();
 const skip = native.ok ? false : `native backend unavailable: ${native.reason}`;
