@@ -3,6 +3,7 @@
 // JavaScript reference does, so long reductions agree with it closely.
 #include <cmath>
 #include <limits>
+#include <omp.h>
 #include <vector>
 #include "common.h"
 
@@ -27,6 +28,15 @@ inline double Combine(double acc, float v) {
   return acc + v;
 }
 
+// Combines two partial results of the same reduction.
+template <int Op>
+inline double Merge(double a, double b) {
+  if constexpr (Op == kMax) return (b > a || b != b) ? b : a;
+  if constexpr (Op == kMin) return (b < a || b != b) ? b : a;
+  if constexpr (Op == kProd) return a * b;
+  return a + b;
+}
+
 template <int Op>
 void Reduce(const float* x, float* out, int64_t M, int64_t K, int64_t N) {
   const double scale = Op == kMean ? 1.0 / static_cast<double>(K) : 1.0;
@@ -48,6 +58,26 @@ void Reduce(const float* x, float* out, int64_t M, int64_t K, int64_t N) {
       const float* row = x + m * K;
       for (int64_t k = 0; k < K; k++) acc = Combine<Op>(acc, row[k]);
       out[m] = static_cast<float>(acc * scale);
+    }
+  } else if (M == 1 && par && omp_get_max_threads() > 1) {
+    // One output row reduced over many rows (a bias gradient: [B*T, C] -> [C]): too little
+    // outer work to share, so each thread reduces a range of K into its own row, then combine.
+    const int threads = omp_get_max_threads();
+    std::vector<double> partial(static_cast<size_t>(threads) * N, Init<Op>());
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int64_t k0 = K * t / nt, k1 = K * (t + 1) / nt;
+      double* acc = partial.data() + static_cast<size_t>(t) * N;
+      for (int64_t k = k0; k < k1; k++) {
+        const float* row = x + k * N;
+        for (int64_t j = 0; j < N; j++) acc[j] = Combine<Op>(acc[j], row[j]);
+      }
+    }
+    for (int64_t j = 0; j < N; j++) {
+      double acc = partial[j];
+      for (int t = 1; t < threads; t++) acc = Merge<Op>(acc, partial[static_cast<size_t>(t) * N + j]);
+      out[j] = static_cast<float>(acc * scale);
     }
   } else {
     // Reduce along a strided axis: walk K rows of N contiguous values, blocked over N so the
