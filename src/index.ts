@@ -35,7 +35,7 @@ export { trainLinearProbe, crossEntropy } from './eval/linear-probe.js';
 export type { FeatureSet, ProbeOptions, ProbeResult } from './eval/linear-probe.js';
 export { classificationReport } from './eval/metrics.js';
 export type { ClassificationReport, ConfusedPair } from './eval/metrics.js';
-export { modelEncoder, mfccEncoder, loadAudioModel } from './eval/encoders.js';
+export { modelEncoder, layerEncoder, mfccEncoder, loadAudioModel } from './eval/encoders.js';
 export type { FrozenEncoder, FeatureBlock } from './eval/encoders.js';
 export { evaluateEncoder, resolveProbeSettings, DEFAULT_PROBE_SETTINGS, PROBE_KINDS } from './eval/audio-probes.js';
 export type { ProbeSettings, ModuleProbes, ProbeKind } from './eval/audio-probes.js';

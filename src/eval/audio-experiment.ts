@@ -11,7 +11,7 @@ import { AudioGimModel } from '../gim/audio-model.js';
 import { AudioTrainer, type StepRecord } from '../gim/audio-trainer.js';
 import { CorpusSource } from '../gim/audio-batches.js';
 import { SupervisedAudioModel } from '../gim/supervised.js';
-import { mfccEncoder, modelEncoder, type FrozenEncoder } from './encoders.js';
+import { layerEncoder, mfccEncoder, type FrozenEncoder } from './encoders.js';
 import {
   DEFAULT_PROBE_SETTINGS,
   evaluateEncoder,
@@ -144,7 +144,7 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
     release = () => encoder.dispose();
   } else if (method === 'random') {
     config = withLayout(o.model, 'gim-6');
-    encoder = modelEncoder(
+    encoder = layerEncoder(
       new AudioGimModel(config.encoder, config.loss, new Rng(seed)),
       config.encoder,
     );
@@ -169,13 +169,13 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
       },
     });
     trainSteps = trainer.step;
-    encoder = modelEncoder(trainer.model, config.encoder);
+    encoder = layerEncoder(trainer.model, config.encoder);
     release = () => trainer.dispose();
   } else {
     config = withLayout(o.model, method === 'supervised' ? 'cpc' : 'gim-6');
     const model = await trainSupervised(config, o, method);
     trainSteps = o.settings.supervised.steps;
-    encoder = modelEncoder(model, config.encoder);
+    encoder = layerEncoder(model, config.encoder);
     release = () => model.dispose();
   }
   const trainSeconds = (performance.now() - started) / 1000;

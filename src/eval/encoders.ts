@@ -14,6 +14,8 @@ import {
   type AudioGimConfig,
 } from '../gim/audio-config.js';
 import { loadCheckpoint } from '../gim/checkpoint.js';
+import type { Conv1d } from '../nn/conv1d.js';
+import type { Gru } from '../nn/gru.js';
 import { encoderFrameCount, mfcc } from './features/index.js';
 
 /** Features of a batch: [batch, frames, dim] row-major. */
@@ -65,6 +67,51 @@ export function modelEncoder(
         return { batch: b, frames, dim, data: r.dataSync() as Float32Array };
       });
       tf.dispose(reps);
+      return blocks;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** A model whose modules expose their conv layers and GRU (AudioGimModel, SupervisedAudioModel). */
+export interface LayeredModel {
+  readonly modules: readonly { readonly convs: readonly Conv1d[]; readonly gru: Gru | null }[];
+  dispose(): void;
+}
+
+/**
+ * One feature block per encoder *layer*: each conv's ReLU output, then the GRU context. For the
+ * gim-6 layout this is exactly one block per module (as `modelEncoder`); for an end-to-end
+ * model ('cpc' layout, Supervised) it gives the paper's per-layer curve (spec §5.4).
+ */
+export function layerEncoder(model: LayeredModel, encoder: AudioEncoderConfig): FrozenEncoder {
+  const layers = model.modules.flatMap((m) => [
+    ...m.convs.map((conv) => ({ conv, gru: null })),
+    ...(m.gru ? [{ conv: null, gru: m.gru }] : []),
+  ]);
+  return {
+    moduleCount: layers.length,
+    frameCounts(samples) {
+      const lengths = encoderLengths(encoder, samples);
+      let conv = -1;
+      return layers.map((l) => (l.conv ? lengths[++conv]! : lengths[Math.max(0, conv)]!));
+    },
+    encode(audio, batch, samples) {
+      const outs = tf.tidy(() => {
+        let z: Tensor = tf.tensor3d(audio, [batch, samples, 1]); // [B, T, 1]
+        return layers.map((l) => {
+          if (l.conv) {
+            z = tf.relu(l.conv.forward(z)); // [B, T_l, C]
+            return z;
+          }
+          return l.gru!.forward(z); // [B, T, H]
+        });
+      });
+      const blocks = outs.map((r) => {
+        const [b, frames, dim] = r.shape as [number, number, number];
+        return { batch: b, frames, dim, data: r.dataSync() as Float32Array };
+      });
+      tf.dispose(outs);
       return blocks;
     },
     dispose: () => model.dispose(),

@@ -5,11 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/select.js';
 import { openLibriSpeech } from '../../src/data/audio/index.js';
-import { resolveAudioConfig } from '../../src/gim/audio-config.js';
+import { encoderLengths, resolveAudioConfig } from '../../src/gim/audio-config.js';
 import { AudioTrainer } from '../../src/gim/audio-trainer.js';
 import { CorpusSource } from '../../src/gim/audio-batches.js';
 import { evaluateEncoder, resolveProbeSettings } from '../../src/eval/audio-probes.js';
-import { loadAudioModel, mfccEncoder, modelEncoder } from '../../src/eval/encoders.js';
+import {
+  layerEncoder,
+  loadAudioModel,
+  mfccEncoder,
+  modelEncoder,
+} from '../../src/eval/encoders.js';
+import { AudioGimModel } from '../../src/gim/audio-model.js';
+import { Rng } from '../../src/backend/random.js';
 
 const FIXTURE = 'test/fixtures/librispeech-micro';
 const WINDOW = 3200;
@@ -75,5 +82,37 @@ it('a checkpoint from gim train is reloaded and probed per module', async () => 
     model.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('layerEncoder: one block per module for gim-6 (same as modelEncoder), per layer for the end-to-end cpc layout', () => {
+  for (const layout of ['gim-6', 'cpc'] as const) {
+    const config = resolveAudioConfig([
+      {
+        source: 'test',
+        values: {
+          encoder: { channels: 6, gruHidden: 5, layout },
+          loss: { predictionSteps: 2 },
+          data: { windowSamples: WINDOW },
+        },
+      },
+    ]);
+    const model = new AudioGimModel(config.encoder, config.loss, new Rng(1));
+    const audio = Float32Array.from({ length: 2 * WINDOW }, (_, i) => Math.sin(i / 7));
+    const layers = layerEncoder(model, config.encoder);
+    const blocks = layers.encode(audio, 2, WINDOW);
+    assert.deepEqual(
+      blocks.map((b) => [b.frames, b.dim]),
+      [...encoderLengths(config.encoder, WINDOW).map((t) => [t, 6]), [WINDOW / 160, 5]],
+    );
+    assert.deepEqual(layers.frameCounts(WINDOW), [
+      ...encoderLengths(config.encoder, WINDOW),
+      WINDOW / 160,
+    ]);
+    if (layout === 'gim-6')
+      assert.deepEqual(modelEncoder(model, config.encoder).encode(audio, 2, WINDOW), blocks);
+    else
+      assert.deepEqual(blocks[5], modelEncoder(model, config.encoder).encode(audio, 2, WINDOW)[0]);
+    model.dispose();
   }
 });

@@ -5,7 +5,7 @@ import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
 import { ConfigError, DataError } from '../../errors.js';
-import { loadAudioModel, modelEncoder } from '../../eval/encoders.js';
+import { layerEncoder, loadAudioModel } from '../../eval/encoders.js';
 import {
   PROBE_KINDS,
   evaluateEncoder,
@@ -34,6 +34,8 @@ options:
 export const command: CommandModule = {
   summary: 'linear speaker / phone probes on a trained checkpoint',
   async run(argv) {
+    const vision = await import('../../eval/vision-cli.js');
+    if (vision.isVisionEvalArgv(argv)) return vision.runVisionEvalCli(argv);
     const { values } = parseFlags('eval', argv, {
       checkpoint: { type: 'string' },
       data: { type: 'string' },
@@ -107,7 +109,7 @@ export const command: CommandModule = {
     const started = Date.now();
     const progress = progressLine();
     let last = 0;
-    const encoder = modelEncoder(model, config.encoder);
+    const encoder = layerEncoder(model, config.encoder);
     let results: ModuleProbes[];
     try {
       results = await evaluateEncoder(corpus, encoder, settings, ({ stage, done, total }) => {
