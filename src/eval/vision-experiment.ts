@@ -25,7 +25,17 @@ export function rowConfig(base: VisionGimConfig, row: ExperimentRow): VisionGimC
   const layout = row === 'cpc' || row === 'supervised' ? 'cpc' : 'gim';
   const objective = row === 'supervised' || row === 'greedy-supervised' ? 'supervised' : 'infonce';
   const steps = row === 'random' ? 0 : base.train.steps;
-  return resolveVisionConfig([{ source: `experiment row ${row}`, values: { ...structuredClone(base), encoder: { ...base.encoder, layout }, loss: { ...base.loss, objective }, train: { ...base.train, steps } } }]);
+  return resolveVisionConfig([
+    {
+      source: `experiment row ${row}`,
+      values: {
+        ...structuredClone(base),
+        encoder: { ...base.encoder, layout },
+        loss: { ...base.loss, objective },
+        train: { ...base.train, steps },
+      },
+    },
+  ]);
 }
 
 export interface RowResult {
@@ -41,11 +51,22 @@ export interface RowResult {
 }
 
 export interface ExperimentProgress {
-  (event: { row: ExperimentRow; phase: 'train' | 'probe'; step?: number; steps?: number; text?: string }): void;
+  (event: {
+    row: ExperimentRow;
+    phase: 'train' | 'probe';
+    step?: number;
+    steps?: number;
+    text?: string;
+  }): void;
 }
 
 /** Trains and probes one row. */
-export function runExperimentRow(base: VisionGimConfig, row: ExperimentRow, backend: string, progress: ExperimentProgress = () => {}): RowResult {
+export function runExperimentRow(
+  base: VisionGimConfig,
+  row: ExperimentRow,
+  backend: string,
+  progress: ExperimentProgress = () => {},
+): RowResult {
   const config = rowConfig(base, row);
   const t0 = performance.now();
   let model;
@@ -55,13 +76,28 @@ export function runExperimentRow(base: VisionGimConfig, row: ExperimentRow, back
   } else {
     const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
     const set = openVisionSet(config.data, split);
-    const source = new VisionBatchSource(set, config.data, config.train.batchSize, config.train.seed + 2, split === 'labelled-train' ? config.probe.trainImages : 0);
+    const source = new VisionBatchSource(
+      set,
+      config.data,
+      config.train.batchSize,
+      config.train.seed + 2,
+      split === 'labelled-train' ? config.probe.trainImages : 0,
+    );
     const trainer = VisionTrainer.create(config, source, backend);
     const records = trainer.run(null, {
-      onStep: (r) => progress({ row, phase: 'train', step: r.step, steps: config.train.steps, text: r.modules.map((m) => m?.loss.toFixed(3) ?? '-').join(' ') }),
+      onStep: (r) =>
+        progress({
+          row,
+          phase: 'train',
+          step: r.step,
+          steps: config.train.steps,
+          text: r.modules.map((m) => m?.loss.toFixed(3) ?? '-').join(' '),
+        }),
     });
     const tail = records.slice(Math.floor(records.length * 0.9));
-    finalLoss = trainer.model.modules.map((_, m) => tail.reduce((a, r) => a + (r.modules[m]?.loss ?? 0), 0) / Math.max(1, tail.length));
+    finalLoss = trainer.model.modules.map(
+      (_, m) => tail.reduce((a, r) => a + (r.modules[m]?.loss ?? 0), 0) / Math.max(1, tail.length),
+    );
     for (const o of trainer.optimizers) o.dispose();
     model = trainer.model;
     set.close();
@@ -72,17 +108,27 @@ export function runExperimentRow(base: VisionGimConfig, row: ExperimentRow, back
   const testSet = openVisionSet(config.data, 'test');
   // The first N images of each split, the same for every row; the supervised rows train on
   // exactly the labelled images the probes use.
-  const first = (count: number, limit: number): Int32Array => Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
+  const first = (count: number, limit: number): Int32Array =>
+    Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
   const trainIdx = first(trainSet.count, config.probe.trainImages);
   const testIdx = first(testSet.count, config.probe.testImages);
-  const stages = probeStages(model, visionPipeline(config.data), trainSet, trainIdx, testSet, testIdx, 10, {
-    epochs: config.probe.epochs,
-    learningRate: config.probe.learningRate,
-    batchSize: config.probe.batchSize,
-    encodeBatch: 32,
-    seed: base.train.seed + 200,
-    standardize: config.probe.standardize,
-  });
+  const stages = probeStages(
+    model,
+    visionPipeline(config.data),
+    trainSet,
+    trainIdx,
+    testSet,
+    testIdx,
+    10,
+    {
+      epochs: config.probe.epochs,
+      learningRate: config.probe.learningRate,
+      batchSize: config.probe.batchSize,
+      encodeBatch: 32,
+      seed: base.train.seed + 200,
+      standardize: config.probe.standardize,
+    },
+  );
   model.dispose();
   trainSet.close();
   testSet.close();
@@ -103,7 +149,14 @@ const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : 
 /** The results table in Markdown: final-stage accuracy, then one column per stage. */
 export function resultsMarkdown(results: readonly RowResult[]): string {
   const stages = Math.max(...results.map((r) => r.stages.length));
-  const head = ['method', 'test acc. (final stage, %)', ...Array.from({ length: stages }, (_, s) => `stage ${s + 1} (%)`), 'train s', 'probe s', 'seed'];
+  const head = [
+    'method',
+    'test acc. (final stage, %)',
+    ...Array.from({ length: stages }, (_, s) => `stage ${s + 1} (%)`),
+    'train s',
+    'probe s',
+    'seed',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of results) {
     const final = r.stages[r.stages.length - 1]!;

@@ -56,8 +56,15 @@ export function encodeImages(
   const out: Float32Array[] = [];
   for (let start = 0; start < indices.length; start += encodeBatch) {
     const ids = indices.subarray(start, Math.min(indices.length, start + encodeBatch));
-    const batch = makeImageBatch(set, ids, pipeline, view.train ? view.rng : new Rng(0), view.train);
-    if (!view.train && view.flip) flipImages(batch.images, batch.batchSize, batch.size, batch.channels);
+    const batch = makeImageBatch(
+      set,
+      ids,
+      pipeline,
+      view.train ? view.rng : new Rng(0),
+      view.train,
+    );
+    if (!view.train && view.flip)
+      flipImages(batch.images, batch.batchSize, batch.size, batch.channels);
     const { patches, patchShape } = patchBatch(batch, pipeline);
     const feats = tf.tidy(() => {
       const x = tf.tensor4d(patches, [...patchShape]); // [B·G·G, p, p, C]
@@ -75,7 +82,12 @@ export function encodeImages(
 }
 
 /** Mirrors each [size, size, C] image left-right in place. */
-export function flipImages(images: Float32Array, batch: number, size: number, channels: number): void {
+export function flipImages(
+  images: Float32Array,
+  batch: number,
+  size: number,
+  channels: number,
+): void {
   for (let b = 0; b < batch; b++) {
     for (let y = 0; y < size; y++) {
       const row = (b * size + y) * size * channels;
@@ -95,7 +107,8 @@ export function flipImages(images: Float32Array, batch: number, size: number, ch
 /** Picks rows of a [n, C] feature matrix. */
 function rowsOf(features: Float32Array, channels: number, rows: ArrayLike<number>): Float32Array {
   const out = new Float32Array(rows.length * channels);
-  for (let i = 0; i < rows.length; i++) out.set(features.subarray(rows[i]! * channels, (rows[i]! + 1) * channels), i * channels);
+  for (let i = 0; i < rows.length; i++)
+    out.set(features.subarray(rows[i]! * channels, (rows[i]! + 1) * channels), i * channels);
   return out;
 }
 
@@ -114,12 +127,25 @@ export function probeStages(
   opts: ProbeOptions,
 ): StageProbeResult[] {
   const rng = new Rng(opts.seed);
-  const fixedCrop = trainSet.height + 2 * pipeline.pad === pipeline.crop && trainSet.width + 2 * pipeline.pad === pipeline.crop;
+  const fixedCrop =
+    trainSet.height + 2 * pipeline.pad === pipeline.crop &&
+    trainSet.width + 2 * pipeline.pad === pipeline.crop;
   const views = fixedCrop
-    ? [false, true].map((flip) => encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, { train: false, flip }))
+    ? [false, true].map((flip) =>
+        encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, { train: false, flip }),
+      )
     : null;
-  const stages = (views ? views[0]! : encodeImages(model, trainSet, pipeline, trainIdx.subarray(0, 1), 1, { train: false, flip: false })).length;
-  const channels = Array.from({ length: stages }, (_, s) => (views ? views[0]![s]!.length / trainIdx.length : 0));
+  const stages = (
+    views
+      ? views[0]!
+      : encodeImages(model, trainSet, pipeline, trainIdx.subarray(0, 1), 1, {
+          train: false,
+          flip: false,
+        })
+  ).length;
+  const channels = Array.from({ length: stages }, (_, s) =>
+    views ? views[0]![s]!.length / trainIdx.length : 0,
+  );
   const trainLabels = Int32Array.from(trainIdx, (i) => trainSet.label(i));
   let probes: Linear[] | null = null;
   let optimizers: Adam[] = [];
@@ -133,11 +159,15 @@ export function probeStages(
       feats = views[0]!.map((_, s) => {
         const C = channels[s]!;
         const f = new Float32Array(trainIdx.length * C);
-        for (let i = 0; i < trainIdx.length; i++) f.set(views[flip[i]!]![s]!.subarray(i * C, (i + 1) * C), i * C);
+        for (let i = 0; i < trainIdx.length; i++)
+          f.set(views[flip[i]!]![s]!.subarray(i * C, (i + 1) * C), i * C);
         return f;
       });
     } else {
-      feats = encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, { train: true, rng });
+      feats = encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, {
+        train: true,
+        rng,
+      });
       feats.forEach((f, s) => (channels[s] = f.length / trainIdx.length));
     }
     if (!probes) {
@@ -155,7 +185,10 @@ export function probeStages(
       const labels = Int32Array.from(rows, (r) => trainLabels[r]!);
       probes.forEach((probe, s) => {
         const x = tf.tensor2d(rowsOf(feats[s]!, channels[s]!, rows), [rows.length, channels[s]!]); // [b, C]
-        const { value, grads } = tf.variableGrads(() => crossEntropy(probe.forward(x), labels, classes), probe.parameters());
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(probe.forward(x), labels, classes),
+          probe.parameters(),
+        );
         optimizers[s]!.apply(grads);
         sums[s]! += value.dataSync()[0]!;
         tf.dispose([x, value, ...Object.values(grads)]);
@@ -164,15 +197,28 @@ export function probeStages(
     }
     sums.forEach((v, s) => (lastLoss[s] = v / batches));
   }
-  const testFeats = encodeImages(model, testSet, pipeline, testIdx, opts.encodeBatch, { train: false, flip: false });
+  const testFeats = encodeImages(model, testSet, pipeline, testIdx, opts.encodeBatch, {
+    train: false,
+    flip: false,
+  });
   const testLabels = Int32Array.from(testIdx, (i) => testSet.label(i));
   const results = testFeats.map((raw, s) => {
     const f = scalers ? applyScaler(raw, scalers[s]!) : raw;
     const C = f.length / testIdx.length;
     const predicted = probes
-      ? tf.tidy(() => tf.argMax(probes![s]!.forward(tf.tensor2d(f, [testIdx.length, C])), 1).dataSync() as Int32Array)
+      ? tf.tidy(
+          () =>
+            tf
+              .argMax(probes![s]!.forward(tf.tensor2d(f, [testIdx.length, C])), 1)
+              .dataSync() as Int32Array,
+        )
       : new Int32Array(testIdx.length);
-    return { stage: s + 1, channels: C, ...scorePredictions(predicted, testLabels, classes), trainLoss: lastLoss[s]! };
+    return {
+      stage: s + 1,
+      channels: C,
+      ...scorePredictions(predicted, testLabels, classes),
+      trainLoss: lastLoss[s]!,
+    };
   });
   probes?.forEach((p) => p.dispose());
   optimizers.forEach((o) => o.dispose());
@@ -180,7 +226,10 @@ export function probeStages(
 }
 
 /** Per-feature mean and 1/std of an [n, C] matrix (std floored at 1e-6). */
-export function featureScaler(features: Float32Array, channels: number): { mean: Float32Array; invStd: Float32Array } {
+export function featureScaler(
+  features: Float32Array,
+  channels: number,
+): { mean: Float32Array; invStd: Float32Array } {
   const n = features.length / channels;
   const mean = new Float32Array(channels);
   const invStd = new Float32Array(channels);
@@ -197,7 +246,10 @@ export function featureScaler(features: Float32Array, channels: number): { mean:
 }
 
 /** (x − mean) / std per feature, into a new array. */
-export function applyScaler(features: Float32Array, scaler: { mean: Float32Array; invStd: Float32Array }): Float32Array {
+export function applyScaler(
+  features: Float32Array,
+  scaler: { mean: Float32Array; invStd: Float32Array },
+): Float32Array {
   const C = scaler.mean.length;
   return features.map((x, i) => (x - scaler.mean[i % C]!) * scaler.invStd[i % C]!);
 }
@@ -211,7 +263,11 @@ export function crossEntropy(logits: tf.Tensor, labels: Int32Array, classes: num
 }
 
 /** Top-1 and per-class accuracy of predictions. */
-export function scorePredictions(predicted: ArrayLike<number>, labels: ArrayLike<number>, classes: number): { accuracy: number; perClass: number[] } {
+export function scorePredictions(
+  predicted: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+): { accuracy: number; perClass: number[] } {
   const hits = new Array<number>(classes).fill(0);
   const counts = new Array<number>(classes).fill(0);
   let correct = 0;
@@ -222,5 +278,8 @@ export function scorePredictions(predicted: ArrayLike<number>, labels: ArrayLike
       hits[labels[i]!]! += 1;
     }
   }
-  return { accuracy: labels.length ? correct / labels.length : Number.NaN, perClass: hits.map((h, c) => (counts[c] ? h / counts[c]! : Number.NaN)) };
+  return {
+    accuracy: labels.length ? correct / labels.length : Number.NaN,
+    perClass: hits.map((h, c) => (counts[c] ? h / counts[c]! : Number.NaN)),
+  };
 }

@@ -5,7 +5,12 @@
  */
 import { ConfigError } from '../errors.js';
 import { checkRules, deepFreeze, mergeChecked, rules, type DeepPartial } from '../config/merge.js';
-import { FASHION_MNIST_PIPELINE, STL10_GRAY_PIPELINE, patchGridSize, type ImagePipelineConfig } from '../data/images/index.js';
+import {
+  FASHION_MNIST_PIPELINE,
+  STL10_GRAY_PIPELINE,
+  patchGridSize,
+  type ImagePipelineConfig,
+} from '../data/images/index.js';
 import type { BlockKind } from './vision-encoder.js';
 
 /**
@@ -84,11 +89,32 @@ export interface VisionGimConfig {
 
 export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
   modality: 'vision',
-  encoder: { block: 'bottleneck', blocks: [3, 4, 6], planes: [64, 128, 256], stemChannels: 64, widthMultiplier: 1, layout: 'gim' },
+  encoder: {
+    block: 'bottleneck',
+    blocks: [3, 4, 6],
+    planes: [64, 128, 256],
+    stemChannels: 64,
+    widthMultiplier: 1,
+    layout: 'gim',
+  },
   loss: { objective: 'infonce', predictionSteps: 5, negativeSamples: 16, pixelCnnLayers: 4 },
-  train: { batchSize: 32, learningRate: 2e-4, steps: 1000, seed: 2, logEvery: 1, checkpointEvery: 0 },
+  train: {
+    batchSize: 32,
+    learningRate: 2e-4,
+    steps: 1000,
+    seed: 2,
+    logEvery: 1,
+    checkpointEvery: 0,
+  },
   data: { source: 'fashion-mnist', dir: '' },
-  probe: { epochs: 10, learningRate: 1e-3, batchSize: 32, trainImages: 0, testImages: 0, standardize: true },
+  probe: {
+    epochs: 10,
+    learningRate: 1e-3,
+    batchSize: 32,
+    trainImages: 0,
+    testImages: 0,
+    standardize: true,
+  },
 });
 
 const VISION_RULES = {
@@ -134,7 +160,9 @@ export function scaledWidths(encoder: VisionEncoderConfig): { stem: number; plan
   return { stem: scale(encoder.stemChannels), planes: encoder.planes.map(scale) };
 }
 
-export function resolveVisionConfig(overrides: readonly { source: string; values: unknown }[] = []): VisionGimConfig {
+export function resolveVisionConfig(
+  overrides: readonly { source: string; values: unknown }[] = [],
+): VisionGimConfig {
   let config: VisionGimConfig = DEFAULT_VISION_CONFIG;
   for (const { source, values } of overrides) {
     config = mergeChecked(config, values, source);
@@ -148,17 +176,34 @@ export function resolveVisionConfig(overrides: readonly { source: string; values
 function checkConsistency(config: VisionGimConfig): void {
   const { encoder, loss, data } = config;
   if (encoder.planes.length !== encoder.blocks.length) {
-    throw new ConfigError('encoder.planes', `${encoder.blocks.length} entries (one per stage in encoder.blocks)`, encoder.planes);
+    throw new ConfigError(
+      'encoder.planes',
+      `${encoder.blocks.length} entries (one per stage in encoder.blocks)`,
+      encoder.planes,
+    );
   }
-  if (data.source === 'stl10' && data.dir === '') throw new ConfigError('data.dir', 'the STL-10 directory (holding stl10_binary/) for data.source "stl10"', data.dir);
+  if (data.source === 'stl10' && data.dir === '')
+    throw new ConfigError(
+      'data.dir',
+      'the STL-10 directory (holding stl10_binary/) for data.source "stl10"',
+      data.dir,
+    );
   const grid = visionGridSize(data);
   if (loss.objective === 'infonce' && loss.predictionSteps + 1 >= grid) {
-    throw new ConfigError('loss.predictionSteps', `at most ${grid - 2} for a ${grid}×${grid} patch grid (row r predicts row r+k+1)`, loss.predictionSteps);
+    throw new ConfigError(
+      'loss.predictionSteps',
+      `at most ${grid - 2} for a ${grid}×${grid} patch grid (row r predicts row r+k+1)`,
+      loss.predictionSteps,
+    );
   }
   // Each later stage halves the patch map (stride 2); it must stay at least 1×1.
   const patch = visionPipeline(data).patchSize;
   if (patch >> (encoder.blocks.length - 1) < 1) {
-    throw new ConfigError('encoder.blocks', `at most ${Math.floor(Math.log2(patch)) + 1} stages for ${patch}×${patch} patches`, encoder.blocks);
+    throw new ConfigError(
+      'encoder.blocks',
+      `at most ${Math.floor(Math.log2(patch)) + 1} stages for ${patch}×${patch} patches`,
+      encoder.blocks,
+    );
   }
 }
 

@@ -4,7 +4,17 @@
  */
 import { Rng } from '../backend/random.js';
 import { DataError } from '../errors.js';
-import { cutPatches, makeImageBatch, openFashionMnist, openStl10, validatePipeline, FASHION_MNIST_DIR, type ImageBatch, type ImagePipelineConfig, type ImageSet } from '../data/images/index.js';
+import {
+  cutPatches,
+  makeImageBatch,
+  openFashionMnist,
+  openStl10,
+  validatePipeline,
+  FASHION_MNIST_DIR,
+  type ImageBatch,
+  type ImagePipelineConfig,
+  type ImageSet,
+} from '../data/images/index.js';
 import { visionPipeline, type VisionDataConfig } from './vision-config.js';
 
 export type VisionSplit = 'self-supervised' | 'labelled-train' | 'test';
@@ -16,8 +26,12 @@ export type VisionSplit = 'self-supervised' | 'labelled-train' | 'test';
  */
 export function openVisionSet(data: VisionDataConfig, split: VisionSplit): ImageSet {
   if (data.source === 'stl10') {
-    if (!data.dir) throw new DataError('(data.dir)', 'STL-10 needs the directory that holds stl10_binary/');
-    return openStl10(data.dir, split === 'self-supervised' ? 'unlabeled' : split === 'test' ? 'test' : 'train');
+    if (!data.dir)
+      throw new DataError('(data.dir)', 'STL-10 needs the directory that holds stl10_binary/');
+    return openStl10(
+      data.dir,
+      split === 'self-supervised' ? 'unlabeled' : split === 'test' ? 'test' : 'train',
+    );
   }
   return openFashionMnist(split === 'test' ? 'test' : 'train', data.dir || FASHION_MNIST_DIR);
 }
@@ -31,8 +45,19 @@ export interface VisionBatch extends ImageBatch {
 /** Cuts a transformed batch into patches. */
 export function patchBatch(batch: ImageBatch, pipeline: ImagePipelineConfig): VisionBatch {
   const { patchSize: p, patchStride } = pipeline;
-  const patches = cutPatches(batch.images, batch.batchSize, batch.size, batch.channels, p, patchStride);
-  return { ...batch, patches, patchShape: [patches.length / (p * p * batch.channels), p, p, batch.channels] };
+  const patches = cutPatches(
+    batch.images,
+    batch.batchSize,
+    batch.size,
+    batch.channels,
+    p,
+    patchStride,
+  );
+  return {
+    ...batch,
+    patches,
+    patchShape: [patches.length / (p * p * batch.channels), p, p, batch.channels],
+  };
 }
 
 function mix(seed: number, a: number, b: number): number {
@@ -68,7 +93,11 @@ export class VisionBatchSource {
     validatePipeline(this.pipeline, set);
     this.count = limit > 0 ? Math.min(limit, set.count) : set.count;
     this.batchesPerEpoch = Math.floor(this.count / batchSize);
-    if (this.batchesPerEpoch < 1) throw new DataError(set.name, `${this.count} images are fewer than one batch of ${batchSize}`);
+    if (this.batchesPerEpoch < 1)
+      throw new DataError(
+        set.name,
+        `${this.count} images are fewer than one batch of ${batchSize}`,
+      );
   }
 
   readonly count: number;

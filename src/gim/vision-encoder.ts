@@ -40,7 +40,10 @@ export class PreActBlock extends BaseModule {
     }
     this.shortcut =
       stride !== 1 || inChannels !== this.outChannels
-        ? this.registerChild('shortcut', new Conv2d({ inChannels, outChannels: this.outChannels, kernel: 1, stride }, rng))
+        ? this.registerChild(
+            'shortcut',
+            new Conv2d({ inChannels, outChannels: this.outChannels, kernel: 1, stride }, rng),
+          )
         : null;
   }
 
@@ -77,14 +80,23 @@ export class EncoderStage extends BaseModule {
     if (spec.stemChannels !== null) {
       this.stem = this.registerChild(
         'stem',
-        new Conv2d({ inChannels: channels, outChannels: spec.stemChannels, kernel: 5, padding: 2 }, rng),
+        new Conv2d(
+          { inChannels: channels, outChannels: spec.stemChannels, kernel: 5, padding: 2 },
+          rng,
+        ),
       );
       channels = spec.stemChannels;
     } else {
       this.stem = null;
     }
     for (let i = 0; i < spec.blocks; i++) {
-      const block = new PreActBlock(spec.kind, channels, spec.planes, i === 0 ? spec.stride : 1, rng);
+      const block = new PreActBlock(
+        spec.kind,
+        channels,
+        spec.planes,
+        i === 0 ? spec.stride : 1,
+        rng,
+      );
       this.blocks.push(this.registerChild(`block${i + 1}`, block));
       channels = block.outChannels;
     }

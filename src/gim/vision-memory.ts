@@ -32,7 +32,8 @@ function stageFloats(spec: StageSpec, size: number): { floats: number; size: num
     const ohw = out * out;
     floats += channels * hw; // ReLU(x)
     if (stride !== 1 || channels !== outC) floats += 2 * outC * ohw; // shortcut conv + bias
-    if (spec.kind === 'bottleneck') floats += 3 * p * hw + 3 * p * ohw + 2 * outC * ohw; // conv1(+b, relu), conv2(+b, relu), conv3(+b)
+    if (spec.kind === 'bottleneck')
+      floats += 3 * p * hw + 3 * p * ohw + 2 * outC * ohw; // conv1(+b, relu), conv2(+b, relu), conv3(+b)
     else floats += 3 * p * ohw + 2 * p * ohw; // conv1(+b, relu), conv2(+b)
     floats += outC * ohw; // residual add
     side = out;
@@ -64,20 +65,32 @@ export function estimateStepBytes(config: VisionGimConfig, batchSize: number): n
 /** The memory a backend can use: the wasm32 heap cap, else the machine's RAM. */
 export function backendMemoryLimit(backend: string): { bytes: number; what: string } {
   if (backend === 'wasm') return { bytes: 4 * 2 ** 30, what: 'the 4 GiB heap of the wasm backend' };
-  return { bytes: totalmem(), what: `the ${(totalmem() / 2 ** 30).toFixed(1)} GiB of RAM of this machine` };
+  return {
+    bytes: totalmem(),
+    what: `the ${(totalmem() / 2 ** 30).toFixed(1)} GiB of RAM of this machine`,
+  };
 }
 
 export class VisionMemoryError extends GimError {}
 
 /** Throws VisionMemoryError if the estimate exceeds the backend's limit. */
-export function checkStepMemory(config: VisionGimConfig, backend: string): { bytes: number; limit: number } {
+export function checkStepMemory(
+  config: VisionGimConfig,
+  backend: string,
+): { bytes: number; limit: number } {
   const bytes = estimateStepBytes(config, config.train.batchSize);
   const limit = backendMemoryLimit(backend);
-  if (bytes > limit.bytes) throw new VisionMemoryError(memoryMessage(config, backend, bytes, limit));
+  if (bytes > limit.bytes)
+    throw new VisionMemoryError(memoryMessage(config, backend, bytes, limit));
   return { bytes, limit: limit.bytes };
 }
 
-export function memoryMessage(config: VisionGimConfig, backend: string, bytes: number, limit = backendMemoryLimit(backend)): string {
+export function memoryMessage(
+  config: VisionGimConfig,
+  backend: string,
+  bytes: number,
+  limit = backendMemoryLimit(backend),
+): string {
   const perImage = estimateStepBytes(config, 1);
   const fits = Math.floor(limit.bytes / perImage);
   const gib = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GiB`;
@@ -91,5 +104,7 @@ export function memoryMessage(config: VisionGimConfig, backend: string, bytes: n
 /** True for the errors a backend throws when it runs out of memory. */
 export function isOutOfMemory(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
-  return /out of memory|memory access out of bounds|Array buffer allocation failed|Invalid typed array length|Cannot allocate/i.test(msg);
+  return /out of memory|memory access out of bounds|Array buffer allocation failed|Invalid typed array length|Cannot allocate/i.test(
+    msg,
+  );
 }

@@ -40,7 +40,10 @@ export class PixelCnnInfoNceHead extends BaseModule implements VisionHead {
   readonly infoNce: GridInfoNce;
   constructor(channels: number, loss: VisionLossConfig, rng: Rng) {
     super();
-    this.pixelCnn = this.registerChild('pixelCnn', new PixelCnn(channels, loss.pixelCnnLayers, rng));
+    this.pixelCnn = this.registerChild(
+      'pixelCnn',
+      new PixelCnn(channels, loss.pixelCnnLayers, rng),
+    );
     this.infoNce = this.registerChild('infoNce', new GridInfoNce(channels, loss, rng));
   }
   compute(grid: Tensor, rng: Rng): { loss: Scalar; accuracy: Scalar } {
@@ -69,13 +72,17 @@ export class SupervisedHead extends BaseModule implements VisionHead {
   compute(grid: Tensor): { loss: Scalar; accuracy: Scalar } {
     const labels = this.labels;
     if (!labels || labels.length !== grid.shape[0]) {
-      throw new ShapeError(`supervised head: ${labels?.length ?? 0} labels set for a batch of ${grid.shape[0]} images`);
+      throw new ShapeError(
+        `supervised head: ${labels?.length ?? 0} labels set for a batch of ${grid.shape[0]} images`,
+      );
     }
     return tf.tidy(() => {
       const logits = this.classifier.forward(tf.mean(grid, [1, 2])); // [B, classes]
       const target = tf.oneHot(tf.tensor1d(labels, 'int32'), this.classes); // [B, classes]
       const loss = tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as Scalar;
-      const accuracy = tf.mean(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')).toFloat()) as Scalar;
+      const accuracy = tf.mean(
+        tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')).toFloat(),
+      ) as Scalar;
       return { loss, accuracy };
     });
   }
@@ -93,7 +100,9 @@ export class VisionModule extends BaseModule {
     rng: Rng,
   ) {
     super();
-    specs.forEach((spec, i) => this.stages.push(this.registerChild(`stage${i + 1}`, new EncoderStage(spec, rng))));
+    specs.forEach((spec, i) =>
+      this.stages.push(this.registerChild(`stage${i + 1}`, new EncoderStage(spec, rng))),
+    );
     this.outChannels = this.stages[this.stages.length - 1]!.outChannels;
     this.head = this.registerChild('head', makeHead(this.outChannels));
   }
@@ -102,7 +111,9 @@ export class VisionModule extends BaseModule {
   forward(x: Tensor): { z: Tensor; grid: Tensor } {
     const G = this.gridSize;
     if (x.rank !== 4 || x.shape[0]! % (G * G) !== 0) {
-      throw new ShapeError(`vision module: expected [B·${G * G}, h, w, C] patch maps, found [${x.shape}]`);
+      throw new ShapeError(
+        `vision module: expected [B·${G * G}, h, w, C] patch maps, found [${x.shape}]`,
+      );
     }
     let z = x;
     for (const stage of this.stages) z = stage.forward(z);
@@ -128,7 +139,14 @@ export function encoderStageSpecs(encoder: VisionEncoderConfig, inChannels: numb
   const specs: StageSpec[] = [];
   let channels = inChannels;
   encoder.blocks.forEach((blocks, s) => {
-    specs.push({ kind: encoder.block, stemChannels: s === 0 ? stem : null, inChannels: channels, planes: planes[s]!, blocks, stride: s === 0 ? 1 : 2 });
+    specs.push({
+      kind: encoder.block,
+      stemChannels: s === 0 ? stem : null,
+      inChannels: channels,
+      planes: planes[s]!,
+      blocks,
+      stride: s === 0 ? 1 : 2,
+    });
     channels = planes[s]! * (encoder.block === 'bottleneck' ? 4 : 1);
   });
   return specs;
@@ -149,10 +167,14 @@ export class VisionGimModel extends BaseModule {
     const groups = encoder.layout === 'gim' ? specs.map((s) => [s]) : [specs];
     const makeHead = (channels: number): VisionHead => {
       if (loss.objective === 'supervised') return new SupervisedHead(channels, classes, rng);
-      return encoder.layout === 'cpc' ? new PixelCnnInfoNceHead(channels, loss, rng) : new GridInfoNceHead(channels, loss, rng);
+      return encoder.layout === 'cpc'
+        ? new PixelCnnInfoNceHead(channels, loss, rng)
+        : new GridInfoNceHead(channels, loss, rng);
     };
     groups.forEach((group, m) => {
-      this.modules.push(this.registerChild(`module${m + 1}`, new VisionModule(group, gridSize, makeHead, rng)));
+      this.modules.push(
+        this.registerChild(`module${m + 1}`, new VisionModule(group, gridSize, makeHead, rng)),
+      );
     });
   }
 

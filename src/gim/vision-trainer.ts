@@ -12,7 +12,12 @@ import { resolveVisionConfig, visionGridSize, type VisionGimConfig } from './vis
 import { trainStackStep } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { VisionBatchSource, type VisionSourceState } from './vision-data.js';
-import { VisionMemoryError, estimateStepBytes, isOutOfMemory, memoryMessage } from './vision-memory.js';
+import {
+  VisionMemoryError,
+  estimateStepBytes,
+  isOutOfMemory,
+  memoryMessage,
+} from './vision-memory.js';
 import type { StepRecord, TrainCallbacks } from './audio-trainer.js';
 
 export type { StepRecord, TrainCallbacks } from './audio-trainer.js';
@@ -29,12 +34,23 @@ interface VisionCheckpointMeta {
 }
 
 /** Config fields that may differ when resuming (they change neither the model nor the data). */
-const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery', 'probe']);
+const RESUMABLE_FIELDS = new Set([
+  'train.steps',
+  'train.logEvery',
+  'train.checkpointEvery',
+  'probe',
+]);
 
 /** Builds the model a config describes, with weights from the config's seed. */
 /** Both built-in data sets have 10 classes; the supervised heads are sized for them. */
 export function buildVisionModel(config: VisionGimConfig, classes = 10): VisionGimModel {
-  return new VisionGimModel(config.encoder, config.loss, visionGridSize(config.data), new Rng(config.train.seed), { classes });
+  return new VisionGimModel(
+    config.encoder,
+    config.loss,
+    visionGridSize(config.data),
+    new Rng(config.train.seed),
+    { classes },
+  );
 }
 
 export class VisionTrainer {
@@ -50,22 +66,43 @@ export class VisionTrainer {
     readonly backend: string,
   ) {
     this.model = buildVisionModel(config);
-    this.optimizers = this.model.modules.map((m) => new Adam(m.namedParameters(), config.train.learningRate));
+    this.optimizers = this.model.modules.map(
+      (m) => new Adam(m.namedParameters(), config.train.learningRate),
+    );
   }
 
-  static create(config: VisionGimConfig, source: VisionBatchSource, backend = 'unknown'): VisionTrainer {
+  static create(
+    config: VisionGimConfig,
+    source: VisionBatchSource,
+    backend = 'unknown',
+  ): VisionTrainer {
     return new VisionTrainer(config, source, new Rng(config.train.seed + 1), backend);
   }
 
   /** Rebuild a trainer from `dir`; `config` must equal the checkpoint's except for RESUMABLE_FIELDS. */
-  static resume(dir: string, config: VisionGimConfig, source: VisionBatchSource, backend = 'unknown'): VisionTrainer {
+  static resume(
+    dir: string,
+    config: VisionGimConfig,
+    source: VisionBatchSource,
+    backend = 'unknown',
+  ): VisionTrainer {
     const ckpt = loadCheckpoint<VisionCheckpointMeta>(dir);
-    if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+    if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND)
+      throw new CheckpointError(
+        dir,
+        `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`,
+      );
     assertSameConfig(dir, ckpt.meta.config, config);
     const trainer = new VisionTrainer(config, source, new Rng(0), backend);
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
-    loadVisionWeights(dir, ckpt.tensors, trainer.model, trainer.optimizers, ckpt.meta.optimizerSteps);
+    loadVisionWeights(
+      dir,
+      ckpt.tensors,
+      trainer.model,
+      trainer.optimizers,
+      ckpt.meta.optimizerSteps,
+    );
     source.setState(ckpt.meta.data);
     return trainer;
   }
@@ -85,7 +122,9 @@ export class VisionTrainer {
       modules = trainStackStep(this.model.modules, this.optimizers, x, this.rng);
     } catch (err) {
       if (isOutOfMemory(err)) {
-        throw new VisionMemoryError(`${memoryMessage(this.config, this.backend, estimateStepBytes(this.config, this.config.train.batchSize))} (the backend ran out of memory: ${(err as Error).message})`);
+        throw new VisionMemoryError(
+          `${memoryMessage(this.config, this.backend, estimateStepBytes(this.config, this.config.train.batchSize))} (the backend ran out of memory: ${(err as Error).message})`,
+        );
       }
       throw err;
     } finally {
@@ -97,7 +136,11 @@ export class VisionTrainer {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss },
+      memory: {
+        tensorBytes: mem.numBytes,
+        tensors: mem.numTensors,
+        rssBytes: process.memoryUsage().rss,
+      },
     };
   }
 
@@ -109,7 +152,12 @@ export class VisionTrainer {
       const record = this.trainStep();
       records.push(record);
       callbacks.onStep?.(record);
-      if (dir && checkpointEvery > 0 && this.stepCount % checkpointEvery === 0 && this.stepCount < steps) {
+      if (
+        dir &&
+        checkpointEvery > 0 &&
+        this.stepCount % checkpointEvery === 0 &&
+        this.stepCount < steps
+      ) {
         callbacks.onCheckpoint?.(this.save(dir), this.stepCount);
       }
     }
@@ -146,28 +194,52 @@ export class VisionTrainer {
   }
 }
 
-type Tensors = ReadonlyMap<string, { readonly shape: readonly number[]; readonly values: Float32Array }>;
+type Tensors = ReadonlyMap<
+  string,
+  { readonly shape: readonly number[]; readonly values: Float32Array }
+>;
 
-function loadVisionWeights(dir: string, tensors: Tensors, model: VisionGimModel, optimizers: Adam[] | null, optimizerSteps: readonly number[]): void {
+function loadVisionWeights(
+  dir: string,
+  tensors: Tensors,
+  model: VisionGimModel,
+  optimizers: Adam[] | null,
+  optimizerSteps: readonly number[],
+): void {
   model.modules.forEach((module, m) => {
     const moments = new Map<string, readonly [Float32Array, Float32Array]>();
     for (const [name, v] of module.namedParameters()) {
       const key = `module${m + 1}.${name}`;
       const w = tensors.get(key);
       if (!w || w.values.length !== v.size) {
-        throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+        throw new CheckpointError(
+          dir,
+          `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
+        );
       }
       v.assign(tf.tensor(w.values, v.shape));
-      if (optimizers) moments.set(name, [tensors.get(`${key}#adam.m`)!.values, tensors.get(`${key}#adam.v`)!.values]);
+      if (optimizers)
+        moments.set(name, [
+          tensors.get(`${key}#adam.m`)!.values,
+          tensors.get(`${key}#adam.v`)!.values,
+        ]);
     }
     if (optimizers) optimizers[m]!.setState({ step: optimizerSteps[m]!, moments });
   });
 }
 
 /** A trained model and its config, loaded from a checkpoint for evaluation (no optimiser state). */
-export function loadVisionModel(dir: string): { config: VisionGimConfig; model: VisionGimModel; step: number } {
+export function loadVisionModel(dir: string): {
+  config: VisionGimConfig;
+  model: VisionGimModel;
+  step: number;
+} {
   const ckpt = loadCheckpoint<VisionCheckpointMeta>(dir);
-  if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+  if (ckpt.meta.kind !== VISION_CHECKPOINT_KIND)
+    throw new CheckpointError(
+      dir,
+      `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`,
+    );
   const config = resolveVisionConfig([{ source: `checkpoint ${dir}`, values: ckpt.meta.config }]);
   const model = buildVisionModel(config);
   loadVisionWeights(dir, ckpt.tensors, model, null, []);
@@ -177,7 +249,11 @@ export function loadVisionModel(dir: string): { config: VisionGimConfig; model: 
 /** Read only the resolved config stored in a checkpoint (for `--resume`). */
 export function readVisionCheckpointConfig(dir: string): VisionGimConfig {
   const meta = loadCheckpoint<VisionCheckpointMeta>(dir).meta;
-  if (meta.kind !== VISION_CHECKPOINT_KIND) throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`);
+  if (meta.kind !== VISION_CHECKPOINT_KIND)
+    throw new CheckpointError(
+      dir,
+      `holds a "${meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`,
+    );
   return resolveVisionConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
 }
 
@@ -185,11 +261,19 @@ function assertSameConfig(dir: string, saved: unknown, requested: unknown, path 
   if (RESUMABLE_FIELDS.has(path)) return;
   if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
     for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
-      assertSameConfig(dir, (saved as Record<string, unknown>)[key], (requested as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      assertSameConfig(
+        dir,
+        (saved as Record<string, unknown>)[key],
+        (requested as Record<string, unknown>)[key],
+        path ? `${path}.${key}` : key,
+      );
     }
     return;
   }
   if (JSON.stringify(saved) !== JSON.stringify(requested)) {
-    throw new CheckpointError(dir, `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`);
+    throw new CheckpointError(
+      dir,
+      `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`,
+    );
   }
 }

@@ -43,7 +43,14 @@ export function contextRows(gridRows: number, k: number): number {
  * the positions of the target grid for that k flattened in (row, b, col) order; the N indices of
  * the context at flat position p (same order) are entries p·N .. p·N+N−1.
  */
-export function drawGridNegatives(batch: number, rows: number, cols: number, K: number, N: number, rng: Rng): Int32Array[] {
+export function drawGridNegatives(
+  batch: number,
+  rows: number,
+  cols: number,
+  K: number,
+  N: number,
+  rng: Rng,
+): Int32Array[] {
   const out: Int32Array[] = [];
   for (let k = 1; k <= K; k++) {
     const positions = batch * contextRows(rows, k) * cols;
@@ -75,7 +82,10 @@ export class GridInfoNce extends BaseModule {
     rng: Rng,
   ) {
     super();
-    this.predictor = this.registerChild('predictor', new Linear(channels, channels * config.predictionSteps, rng, { bias: false }));
+    this.predictor = this.registerChild(
+      'predictor',
+      new Linear(channels, channels * config.predictionSteps, rng, { bias: false }),
+    );
   }
 
   /** Draws negatives from `rng` and computes the loss of targets z given contexts c. */
@@ -90,15 +100,26 @@ export class GridInfoNce extends BaseModule {
 
 export function checkGridShapes(z: Tensor, c: Tensor, K: number): void {
   if (z.rank !== 4 || c.rank !== 4 || z.shape.some((d, i) => d !== c.shape[i])) {
-    throw new ShapeError(`grid InfoNCE: expected z and c of equal shape [B, G, G, C], found z [${z.shape}] and c [${c.shape}]`);
+    throw new ShapeError(
+      `grid InfoNCE: expected z and c of equal shape [B, G, G, C], found z [${z.shape}] and c [${c.shape}]`,
+    );
   }
   if (contextRows(z.shape[1]!, K) < 1) {
-    throw new ShapeError(`grid InfoNCE: predictionSteps K = ${K} needs a grid of at least ${K + GRID_SKIP + 1} rows, found ${z.shape[1]}`);
+    throw new ShapeError(
+      `grid InfoNCE: predictionSteps K = ${K} needs a grid of at least ${K + GRID_SKIP + 1} rows, found ${z.shape[1]}`,
+    );
   }
 }
 
 /** The loss for given negative indices (exposed for tests). weight: [C, K·C]. */
-export function gridInfoNceWithDraw(z: Tensor, c: Tensor, weight: Tensor, K: number, N: number, negatives: readonly Int32Array[]): GridInfoNceResult {
+export function gridInfoNceWithDraw(
+  z: Tensor,
+  c: Tensor,
+  weight: Tensor,
+  K: number,
+  N: number,
+  negatives: readonly Int32Array[],
+): GridInfoNceResult {
   return tf.tidy(() => {
     const [B, G, W, C] = z.shape as [number, number, number, number];
     // Rows first, so each k's target and context rows are contiguous slices.
@@ -120,6 +141,9 @@ export function gridInfoNceWithDraw(z: Tensor, c: Tensor, weight: Tensor, K: num
       losses.push(tf.neg(tf.mean(logProb.slice([0, 0], [P, 1]))));
       accuracies.push(tf.mean(tf.equal(tf.argMax(scores, 1), 0).toFloat()));
     }
-    return { loss: tf.div(tf.addN(losses), K) as Scalar, accuracy: tf.div(tf.addN(accuracies), K) as Scalar };
+    return {
+      loss: tf.div(tf.addN(losses), K) as Scalar,
+      accuracy: tf.div(tf.addN(accuracies), K) as Scalar,
+    };
   });
 }

@@ -30,7 +30,12 @@ function pair(v: number | readonly [number, number]): [number, number] {
 }
 
 /** Output side of a conv along one axis, as PyTorch computes it. */
-export function conv2dOutputSize(input: number, kernel: number, stride: number, padding: number): number {
+export function conv2dOutputSize(
+  input: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+): number {
   return Math.floor((input + 2 * padding - kernel) / stride) + 1;
 }
 
@@ -55,14 +60,22 @@ export class Conv2d extends BaseModule {
     const bound = torchDefaultBound(inChannels * kh * kw);
     this.weight = this.register(
       'weight',
-      makeVariable(uniformValues(rng, kh * kw * inChannels * outChannels, bound), [kh, kw, inChannels, outChannels], 'conv2d_w'),
+      makeVariable(
+        uniformValues(rng, kh * kw * inChannels * outChannels, bound),
+        [kh, kw, inChannels, outChannels],
+        'conv2d_w',
+      ),
     );
     this.bias =
       spec.bias === false
         ? null
-        : this.register('bias', makeVariable(uniformValues(rng, outChannels, bound), [outChannels], 'conv2d_b'));
+        : this.register(
+            'bias',
+            makeVariable(uniformValues(rng, outChannels, bound), [outChannels], 'conv2d_b'),
+          );
     if (spec.mask) {
-      if (spec.mask.length !== kh * kw) throw new ShapeError(`Conv2d: mask has ${spec.mask.length} values, expected ${kh}·${kw}`);
+      if (spec.mask.length !== kh * kw)
+        throw new ShapeError(`Conv2d: mask has ${spec.mask.length} values, expected ${kh}·${kw}`);
       this.mask = tf.tensor(Float32Array.from(spec.mask), [kh, kw, 1, 1]);
     } else {
       this.mask = null;
@@ -73,12 +86,19 @@ export class Conv2d extends BaseModule {
   forward(x: Tensor): Tensor {
     const { inChannels } = this.spec;
     if (x.rank !== 4 || x.shape[3] !== inChannels) {
-      throw new ShapeError(`Conv2d: expected input [B, H, W, ${inChannels}], found [${x.shape.join(', ')}]`);
+      throw new ShapeError(
+        `Conv2d: expected input [B, H, W, ${inChannels}], found [${x.shape.join(', ')}]`,
+      );
     }
     const [ph, pw] = this.padding;
     const [kh, kw] = this.kernelSize;
-    if (conv2dOutputSize(x.shape[1]!, kh, this.stride, ph) < 1 || conv2dOutputSize(x.shape[2]!, kw, this.stride, pw) < 1) {
-      throw new ShapeError(`Conv2d: input ${x.shape[1]}×${x.shape[2]} is too small for kernel ${kh}×${kw} with padding ${ph},${pw}`);
+    if (
+      conv2dOutputSize(x.shape[1]!, kh, this.stride, ph) < 1 ||
+      conv2dOutputSize(x.shape[2]!, kw, this.stride, pw) < 1
+    ) {
+      throw new ShapeError(
+        `Conv2d: input ${x.shape[1]}×${x.shape[2]} is too small for kernel ${kh}×${kw} with padding ${ph},${pw}`,
+      );
     }
     const w = this.mask ? tf.mul(this.weight, this.mask) : this.weight; // [kh, kw, Cin, Cout]
     const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, this.stride, [

@@ -33,11 +33,31 @@ export class PixelCnnGatedLayer extends BaseModule {
   ) {
     super();
     const C = channels;
-    this.vertical = this.registerChild('vertical', new Conv2d({ inChannels: C, outChannels: 2 * C, kernel: 3, padding: 1, mask: ONLY_VERT_MASK_3X3 }, rng));
-    this.vToH = this.registerChild('vToH', new Conv2d({ inChannels: 2 * C, outChannels: 2 * C, kernel: 1 }, rng));
-    this.horizontal = this.registerChild('horizontal', new Conv2d({ inChannels: C, outChannels: 2 * C, kernel: [1, 3], padding: [0, 1] }, rng));
-    this.verticalResidual = primary ? null : this.registerChild('verticalResidual', new Conv2d({ inChannels: C, outChannels: 2 * C, kernel: 1 }, rng));
-    this.horizontalOutput = this.registerChild('horizontalOutput', new Conv2d({ inChannels: C, outChannels: C, kernel: 1 }, rng));
+    this.vertical = this.registerChild(
+      'vertical',
+      new Conv2d(
+        { inChannels: C, outChannels: 2 * C, kernel: 3, padding: 1, mask: ONLY_VERT_MASK_3X3 },
+        rng,
+      ),
+    );
+    this.vToH = this.registerChild(
+      'vToH',
+      new Conv2d({ inChannels: 2 * C, outChannels: 2 * C, kernel: 1 }, rng),
+    );
+    this.horizontal = this.registerChild(
+      'horizontal',
+      new Conv2d({ inChannels: C, outChannels: 2 * C, kernel: [1, 3], padding: [0, 1] }, rng),
+    );
+    this.verticalResidual = primary
+      ? null
+      : this.registerChild(
+          'verticalResidual',
+          new Conv2d({ inChannels: C, outChannels: 2 * C, kernel: 1 }, rng),
+        );
+    this.horizontalOutput = this.registerChild(
+      'horizontalOutput',
+      new Conv2d({ inChannels: C, outChannels: C, kernel: 1 }, rng),
+    );
   }
 
   private gate(x: Tensor): Tensor {
@@ -67,8 +87,14 @@ export class PixelCnn extends BaseModule {
     rng: Rng,
   ) {
     super();
-    for (let i = 0; i < layers; i++) this.layers.push(this.registerChild(`layer${i + 1}`, new PixelCnnGatedLayer(channels, i === 0, rng)));
-    this.output = this.registerChild('output', new Conv2d({ inChannels: channels, outChannels: channels, kernel: 1 }, rng));
+    for (let i = 0; i < layers; i++)
+      this.layers.push(
+        this.registerChild(`layer${i + 1}`, new PixelCnnGatedLayer(channels, i === 0, rng)),
+      );
+    this.output = this.registerChild(
+      'output',
+      new Conv2d({ inChannels: channels, outChannels: channels, kernel: 1 }, rng),
+    );
   }
 
   /** x: [B, H, W, C] grid → context c: [B, H, W, C]. */

@@ -4,7 +4,13 @@ import { Rng } from '../../src/backend/random.js';
 import { memoryImageSet } from '../../src/data/images/index.js';
 import { resolveVisionConfig, visionPipeline } from '../../src/gim/vision-config.js';
 import { buildVisionModel } from '../../src/gim/vision-trainer.js';
-import { applyScaler, featureScaler, flipImages, probeStages, scorePredictions } from '../../src/eval/vision-probe.js';
+import {
+  applyScaler,
+  featureScaler,
+  flipImages,
+  probeStages,
+  scorePredictions,
+} from '../../src/eval/vision-probe.js';
 import { perStageAccuracySvg } from '../../src/eval/vision-plot.js';
 import { resultsMarkdown, rowConfig } from '../../src/eval/vision-experiment.js';
 import { forEachBackend } from '../helpers/backends.js';
@@ -34,12 +40,39 @@ describe('probe helpers', () => {
 
   it('experiment rows: layouts and objectives; table and SVG name every method', () => {
     const base = resolveVisionConfig();
-    assert.deepEqual([rowConfig(base, 'cpc').encoder.layout, rowConfig(base, 'cpc').loss.objective], ['cpc', 'infonce']);
-    assert.deepEqual([rowConfig(base, 'supervised').encoder.layout, rowConfig(base, 'supervised').loss.objective], ['cpc', 'supervised']);
-    assert.deepEqual([rowConfig(base, 'greedy-supervised').encoder.layout, rowConfig(base, 'greedy-supervised').loss.objective], ['gim', 'supervised']);
+    assert.deepEqual(
+      [rowConfig(base, 'cpc').encoder.layout, rowConfig(base, 'cpc').loss.objective],
+      ['cpc', 'infonce'],
+    );
+    assert.deepEqual(
+      [rowConfig(base, 'supervised').encoder.layout, rowConfig(base, 'supervised').loss.objective],
+      ['cpc', 'supervised'],
+    );
+    assert.deepEqual(
+      [
+        rowConfig(base, 'greedy-supervised').encoder.layout,
+        rowConfig(base, 'greedy-supervised').loss.objective,
+      ],
+      ['gim', 'supervised'],
+    );
     assert.equal(rowConfig(base, 'random').train.steps, 0);
-    const stages = [0.5, 0.6].map((accuracy, s) => ({ stage: s + 1, channels: 4, accuracy, perClass: [], trainLoss: 1 }));
-    const row = { row: 'gim' as const, label: 'GIM', config: base, seed: 2, trainSeconds: 1, probeSeconds: 1, finalLoss: [], stages };
+    const stages = [0.5, 0.6].map((accuracy, s) => ({
+      stage: s + 1,
+      channels: 4,
+      accuracy,
+      perClass: [],
+      trainLoss: 1,
+    }));
+    const row = {
+      row: 'gim' as const,
+      label: 'GIM',
+      config: base,
+      seed: 2,
+      trainSeconds: 1,
+      probeSeconds: 1,
+      finalLoss: [],
+      stages,
+    };
     assert.match(resultsMarkdown([row]), /\| GIM \| 60\.0 \| 50\.0 \| 60\.0 \|/);
     const svg = perStageAccuracySvg([{ label: 'GIM <a>', values: [0.5, 0.6] }], 'title');
     assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -56,19 +89,48 @@ forEachBackend(
       const n = 24;
       const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
       const pixels = new Uint8Array(n * 28 * 28);
-      for (let i = 0; i < n; i++) for (let p = 0; p < 28 * 28; p++) pixels[i * 784 + p] = (labels[i] ? 170 : 40) + rng.int(60);
-      const set = memoryImageSet({ name: 'dark-bright', height: 28, width: 28, channels: 1, pixels, labels, classes: 2 });
-      const config = resolveVisionConfig([{ source: 't', values: { encoder: { block: 'basic', blocks: [1, 1], planes: [2, 3], stemChannels: 2 } } }]);
+      for (let i = 0; i < n; i++)
+        for (let p = 0; p < 28 * 28; p++)
+          pixels[i * 784 + p] = (labels[i] ? 170 : 40) + rng.int(60);
+      const set = memoryImageSet({
+        name: 'dark-bright',
+        height: 28,
+        width: 28,
+        channels: 1,
+        pixels,
+        labels,
+        classes: 2,
+      });
+      const config = resolveVisionConfig([
+        {
+          source: 't',
+          values: { encoder: { block: 'basic', blocks: [1, 1], planes: [2, 3], stemChannels: 2 } },
+        },
+      ]);
       const model = buildVisionModel(config);
       const before = model.parameters().map((p) => p.dataSync().slice());
       const idx = Int32Array.from({ length: n }, (_, i) => i);
       const results = await expectNoLeaks(
-        () => probeStages(model, visionPipeline(config.data), set, idx, set, idx, 2, { epochs: 30, learningRate: 1e-2, batchSize: 8, encodeBatch: 8, seed: 1, standardize: true }),
+        () =>
+          probeStages(model, visionPipeline(config.data), set, idx, set, idx, 2, {
+            epochs: 30,
+            learningRate: 1e-2,
+            batchSize: 8,
+            encodeBatch: 8,
+            seed: 1,
+            standardize: true,
+          }),
         'probeStages',
       );
-      assert.deepEqual(results.map((r) => r.channels), [2, 3]);
-      for (const r of results) assert.ok(r.accuracy >= 0.9, `stage ${r.stage}: accuracy ${r.accuracy}`);
-      model.parameters().forEach((p, i) => assert.deepEqual(p.dataSync(), before[i], `${p.name} changed`));
+      assert.deepEqual(
+        results.map((r) => r.channels),
+        [2, 3],
+      );
+      for (const r of results)
+        assert.ok(r.accuracy >= 0.9, `stage ${r.stage}: accuracy ${r.accuracy}`);
+      model
+        .parameters()
+        .forEach((p, i) => assert.deepEqual(p.dataSync(), before[i], `${p.name} changed`));
       model.dispose();
     });
   },

@@ -12,7 +12,9 @@ import { forEachBackend } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert-close.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
 
-const TINY = { encoder: { block: 'basic', blocks: [1, 1], planes: [2, 3], stemChannels: 2 } } as const;
+const TINY = {
+  encoder: { block: 'basic', blocks: [1, 1], planes: [2, 3], stemChannels: 2 },
+} as const;
 
 describe('vision model (paper size)', () => {
   it('encoder parameters per module: 216,064 / 1,216,000 / 7,088,128 (ResNet-50 stages, grey)', async () => {
@@ -30,14 +32,28 @@ describe('vision model (paper size)', () => {
   });
 
   it('config rejects K that leaves no target row, and planes/blocks of different lengths', () => {
-    assert.throws(() => resolveVisionConfig([{ source: 't', values: { loss: { predictionSteps: 6 } } }]), /predictionSteps/);
-    assert.throws(() => resolveVisionConfig([{ source: 't', values: { encoder: { planes: [1, 2] } } }]), /encoder\.planes/);
+    assert.throws(
+      () => resolveVisionConfig([{ source: 't', values: { loss: { predictionSteps: 6 } } }]),
+      /predictionSteps/,
+    );
+    assert.throws(
+      () => resolveVisionConfig([{ source: 't', values: { encoder: { planes: [1, 2] } } }]),
+      /encoder\.planes/,
+    );
   });
 });
 
 forEachBackend('vision model', () => {
   it('STL-10 geometry: per-patch maps 16² → 8² → 4², grids [B, 7, 7, C] (width 1/16)', async () => {
-    const config = resolveVisionConfig([{ source: 't', values: { encoder: { widthMultiplier: 1 / 16, blocks: [1, 1, 1] }, data: { source: 'stl10', dir: '/nonexistent' } } }]);
+    const config = resolveVisionConfig([
+      {
+        source: 't',
+        values: {
+          encoder: { widthMultiplier: 1 / 16, blocks: [1, 1, 1] },
+          data: { source: 'stl10', dir: '/nonexistent' },
+        },
+      },
+    ]);
     const model = buildVisionModel(config);
     const x = tf.randomNormal([49, 16, 16, 1]); // one image: 49 patches
     await expectNoLeaks(() => {
@@ -49,9 +65,18 @@ forEachBackend('vision model', () => {
           return [z.shape, grid.shape];
         });
         assert.deepEqual(shapes, [
-          [[49, 16, 16, 16], [1, 7, 7, 16]],
-          [[49, 8, 8, 32], [1, 7, 7, 32]],
-          [[49, 4, 4, 64], [1, 7, 7, 64]],
+          [
+            [49, 16, 16, 16],
+            [1, 7, 7, 16],
+          ],
+          [
+            [49, 8, 8, 32],
+            [1, 7, 7, 32],
+          ],
+          [
+            [49, 4, 4, 64],
+            [1, 7, 7, 64],
+          ],
         ]);
       });
     }, 'forward');
@@ -73,9 +98,18 @@ forEachBackend('vision model', () => {
       assert.ok(stats.every((s) => s !== null && Number.isFinite(s.loss)));
       trainModuleStep(b.modules[0]!, optB, x, new Rng(9)).z.dispose();
     }, 'steps');
-    a.modules[0]!.parameters().forEach((p, i) => assertAllClose(p.dataSync(), b.modules[0]!.parameters()[i]!.dataSync(), { rtol: 0, atol: 0 }, p.name));
+    a.modules[0]!.parameters().forEach((p, i) =>
+      assertAllClose(
+        p.dataSync(),
+        b.modules[0]!.parameters()[i]!.dataSync(),
+        { rtol: 0, atol: 0 },
+        p.name,
+      ),
+    );
     // Module 2 of `a` trained; module 2 of `b` did not.
-    assert.ok(a.modules[1]!.parameters().some((p, i) => p.dataSync().some((v, j) => v !== before[i]![j])));
+    assert.ok(
+      a.modules[1]!.parameters().some((p, i) => p.dataSync().some((v, j) => v !== before[i]![j])),
+    );
     tf.dispose(x);
     [...optA, optB].forEach((o) => o.dispose());
     a.dispose();
@@ -83,7 +117,9 @@ forEachBackend('vision model', () => {
   });
 
   it('CPC layout: one module with a PixelCNN head; representations give every stage', async () => {
-    const config = resolveVisionConfig([{ source: 't', values: { ...TINY, encoder: { ...TINY.encoder, layout: 'cpc' } } }]);
+    const config = resolveVisionConfig([
+      { source: 't', values: { ...TINY, encoder: { ...TINY.encoder, layout: 'cpc' } } },
+    ]);
     const model = buildVisionModel(config);
     assert.equal(model.modules.length, 1);
     const x = tf.randomNormal([2 * 49, 8, 8, 1]);
@@ -91,7 +127,13 @@ forEachBackend('vision model', () => {
     await expectNoLeaks(() => {
       trainStackStep(model.modules, [opt], x, new Rng(1));
       const reps = model.representations(x);
-      assert.deepEqual(reps.map((r) => r.shape), [[2, 7, 7, 2], [2, 7, 7, 3]]);
+      assert.deepEqual(
+        reps.map((r) => r.shape),
+        [
+          [2, 7, 7, 2],
+          [2, 7, 7, 3],
+        ],
+      );
       tf.dispose(reps);
     }, 'cpc step');
     tf.dispose(x);
@@ -116,7 +158,9 @@ forEachBackend('vision model', () => {
 
 describe('vision model construction', () => {
   it('greedy supervised: one supervised head per module', () => {
-    const config = resolveVisionConfig([{ source: 't', values: { ...TINY, loss: { objective: 'supervised' } } }]);
+    const config = resolveVisionConfig([
+      { source: 't', values: { ...TINY, loss: { objective: 'supervised' } } },
+    ]);
     const model: VisionGimModel = buildVisionModel(config);
     assert.ok(model.modules.every((m) => m.head instanceof SupervisedHead));
     model.dispose();

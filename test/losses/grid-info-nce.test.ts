@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/backend/random.js';
-import { GridInfoNce, contextRows, drawGridNegatives, gridInfoNceWithDraw } from '../../src/losses/grid-info-nce.js';
+import {
+  GridInfoNce,
+  contextRows,
+  drawGridNegatives,
+  gridInfoNceWithDraw,
+} from '../../src/losses/grid-info-nce.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert-close.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
@@ -15,9 +20,18 @@ function randomValues(rng: Rng, n: number, scale = 1): Float32Array {
  * Slow reference straight from the reference's loop (spec §3.4), on plain arrays in float64:
  * z, c [B][G][G][C]; w [C][K·C]; negatives per k over positions in (row, b, col) order.
  */
-function referenceGridInfoNce(z: Float32Array, c: Float32Array, w: Float32Array, shape: [number, number, number, number], K: number, N: number, negatives: Int32Array[]): { loss: number; accuracy: number } {
+function referenceGridInfoNce(
+  z: Float32Array,
+  c: Float32Array,
+  w: Float32Array,
+  shape: [number, number, number, number],
+  K: number,
+  N: number,
+  negatives: Int32Array[],
+): { loss: number; accuracy: number } {
   const [B, G, W, C] = shape;
-  const at = (a: Float32Array, b: number, r: number, col: number, ch: number): number => a[((b * G + r) * W + col) * C + ch]!;
+  const at = (a: Float32Array, b: number, r: number, col: number, ch: number): number =>
+    a[((b * G + r) * W + col) * C + ch]!;
   let loss = 0;
   let acc = 0;
   for (let k = 1; k <= K; k++) {
@@ -31,7 +45,8 @@ function referenceGridInfoNce(z: Float32Array, c: Float32Array, w: Float32Array,
           const v: number[] = [];
           for (let o = 0; o < C; o++) {
             let s = 0;
-            for (let i = 0; i < C; i++) s += at(z, b, r + k + 1, col, i) * w[i * K * C + (k - 1) * C + o]!;
+            for (let i = 0; i < C; i++)
+              s += at(z, b, r + k + 1, col, i) * w[i * K * C + (k - 1) * C + o]!;
             v.push(s);
           }
           ztwk.push(v);
@@ -44,7 +59,10 @@ function referenceGridInfoNce(z: Float32Array, c: Float32Array, w: Float32Array,
     let ak = 0;
     for (let p = 0; p < P; p++) {
       const dot = (v: number[]): number => v.reduce((s, x, i) => s + x * ctx[p]![i]!, 0);
-      const scores = [dot(ztwk[p]!), ...Array.from({ length: N }, (_, j) => dot(ztwk[negatives[k - 1]![p * N + j]!]!))];
+      const scores = [
+        dot(ztwk[p]!),
+        ...Array.from({ length: N }, (_, j) => dot(ztwk[negatives[k - 1]![p * N + j]!]!)),
+      ];
       const max = Math.max(...scores);
       const lse = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
       lk += lse - scores[0]!;
@@ -62,7 +80,14 @@ forEachBackend('grid InfoNCE', () => {
     const [B, G, C, K, N] = [2, 7, 3, 5, 16];
     const z = tf.tensor(randomValues(rng, B * G * G * C), [B, G, G, C]);
     const w = tf.zeros([C, K * C]);
-    const { loss, accuracy } = gridInfoNceWithDraw(z, z, w, K, N, drawGridNegatives(B, G, G, K, N, rng));
+    const { loss, accuracy } = gridInfoNceWithDraw(
+      z,
+      z,
+      w,
+      K,
+      N,
+      drawGridNegatives(B, G, G, K, N, rng),
+    );
     assertAllClose(await loss.data(), [Math.log(N + 1)], { rtol: 1e-6 }, 'loss');
     assert.equal((await accuracy.data())[0], 1);
     tf.dispose([loss, accuracy, z, w]);
@@ -82,7 +107,12 @@ forEachBackend('grid InfoNCE', () => {
     await expectNoLeaks(async () => {
       const { loss, accuracy } = gridInfoNceWithDraw(z, c, w, K, N, negatives);
       assertAllClose(await loss.data(), [expected.loss], { rtol: 1e-5, atol: 1e-6 }, 'loss');
-      assertAllClose(await accuracy.data(), [expected.accuracy], { rtol: 1e-6, atol: 1e-6 }, 'accuracy');
+      assertAllClose(
+        await accuracy.data(),
+        [expected.accuracy],
+        { rtol: 1e-6, atol: 1e-6 },
+        'accuracy',
+      );
       tf.dispose([loss, accuracy]);
     }, 'gridInfoNceWithDraw');
     tf.dispose([z, c, w]);
@@ -97,10 +127,24 @@ forEachBackend('grid InfoNCE', () => {
     const wv = randomValues(rng, C * K * C, 0.5);
     const negatives = drawGridNegatives(B, G, G, K, N, rng);
     const lossOf = (z: Float32Array, c: Float32Array, w: Float32Array): number =>
-      tf.tidy(() => gridInfoNceWithDraw(tf.tensor(z, shape), tf.tensor(c, shape), tf.tensor(w, [C, K * C]), K, N, negatives).loss.dataSync()[0]!);
+      tf.tidy(
+        () =>
+          gridInfoNceWithDraw(
+            tf.tensor(z, shape),
+            tf.tensor(c, shape),
+            tf.tensor(w, [C, K * C]),
+            K,
+            N,
+            negatives,
+          ).loss.dataSync()[0]!,
+      );
     const grads = tf.tidy(() =>
       tf
-        .grads((z, c, w) => gridInfoNceWithDraw(z!, c!, w!, K, N, negatives).loss)([tf.tensor(zv, shape), tf.tensor(cv, shape), tf.tensor(wv, [C, K * C])])
+        .grads((z, c, w) => gridInfoNceWithDraw(z!, c!, w!, K, N, negatives).loss)([
+          tf.tensor(zv, shape),
+          tf.tensor(cv, shape),
+          tf.tensor(wv, [C, K * C]),
+        ])
         .map((g) => g.dataSync() as Float32Array),
     );
     const eps = 1e-2;
@@ -110,9 +154,15 @@ forEachBackend('grid InfoNCE', () => {
         const minus = Float32Array.from(base);
         plus[i]! += eps;
         minus[i]! -= eps;
-        const args = (v: Float32Array): [Float32Array, Float32Array, Float32Array] => (which === 0 ? [v, cv, wv] : which === 1 ? [zv, v, wv] : [zv, cv, v]);
+        const args = (v: Float32Array): [Float32Array, Float32Array, Float32Array] =>
+          which === 0 ? [v, cv, wv] : which === 1 ? [zv, v, wv] : [zv, cv, v];
         const numeric = (lossOf(...args(plus)) - lossOf(...args(minus))) / (2 * eps);
-        assertAllClose([grads[which]![i]!], [numeric], { rtol: 2e-2, atol: 2e-3 }, `d loss / d ${['z', 'c', 'W'][which]}[${i}]`);
+        assertAllClose(
+          [grads[which]![i]!],
+          [numeric],
+          { rtol: 2e-2, atol: 2e-3 },
+          `d loss / d ${['z', 'c', 'W'][which]}[${i}]`,
+        );
       }
     });
   });
@@ -126,7 +176,8 @@ forEachBackend('grid InfoNCE', () => {
     const head = new GridInfoNce(C, { predictionSteps: K, negativeSamples: 8 }, rng);
     // score = c · (W_k z_target): with c = e_r and z_target = e_{r+k+1}, need W_k[r+k+1 → r] large.
     const wv = new Float32Array(C * K * C);
-    for (let k = 1; k <= K; k++) for (let r = 0; r + k + 1 < C; r++) wv[(r + k + 1) * K * C + (k - 1) * C + r] = 30;
+    for (let k = 1; k <= K; k++)
+      for (let r = 0; r + k + 1 < C; r++) wv[(r + k + 1) * K * C + (k - 1) * C + r] = 30;
     head.predictor.weight.assign(tf.tensor(wv, [C, K * C]));
     const z = tf.tensor(zv, [1, G, G, C]);
     const { loss } = head.compute(z, z, rng);
@@ -140,7 +191,10 @@ forEachBackend('grid InfoNCE', () => {
 
 describe('grid InfoNCE bookkeeping', () => {
   it('positives per image for k = 1..5 on a 7×7 grid: 35, 28, 21, 14, 7', () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((k) => contextRows(7, k) * 7), [35, 28, 21, 14, 7]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((k) => contextRows(7, k) * 7),
+      [35, 28, 21, 14, 7],
+    );
   });
 
   it('negatives are drawn with replacement from all target positions of the batch', () => {
@@ -155,7 +209,10 @@ describe('grid InfoNCE bookkeeping', () => {
         seen.add(v);
       }
       // Draws span (nearly) the whole pool, across images.
-      assert.ok(seen.size > 0.9 * Math.min(P, idx.length / 3), `k=${i + 1}: ${seen.size} of ${P} positions drawn`);
+      assert.ok(
+        seen.size > 0.9 * Math.min(P, idx.length / 3),
+        `k=${i + 1}: ${seen.size} of ${P} positions drawn`,
+      );
       // With replacement: some context gets a repeated negative.
       let repeats = 0;
       for (let p = 0; p < P; p++) if (new Set(idx.subarray(p * N, (p + 1) * N)).size < N) repeats++;

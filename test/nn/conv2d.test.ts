@@ -36,7 +36,10 @@ function referenceConv2d(
               const iy = oy * stride + dy - ph!;
               const ix = ox * stride + dx - pw!;
               if (iy < 0 || ix < 0 || iy >= H! || ix >= W!) continue;
-              for (let i = 0; i < Ci!; i++) s += x[((b * H! + iy) * W! + ix) * Ci! + i]! * w[((dy * kw! + dx) * Ci! + i) * Co! + o]!;
+              for (let i = 0; i < Ci!; i++)
+                s +=
+                  x[((b * H! + iy) * W! + ix) * Ci! + i]! *
+                  w[((dy * kw! + dx) * Ci! + i) * Co! + o]!;
             }
           out[((b * OH + oy) * OW + ox) * Co! + o] = s;
         }
@@ -56,7 +59,15 @@ forEachBackend('Conv2d', () => {
       const shape = [2, 6, 5, 3];
       const xv = randomValues(rng, 2 * 6 * 5 * 3);
       const x = tf.tensor(xv, shape);
-      const ref = referenceConv2d(xv, shape, (await conv.weight.data()) as Float32Array, conv.weight.shape, (await conv.bias!.data()) as Float32Array, stride, conv.padding);
+      const ref = referenceConv2d(
+        xv,
+        shape,
+        (await conv.weight.data()) as Float32Array,
+        conv.weight.shape,
+        (await conv.bias!.data()) as Float32Array,
+        stride,
+        conv.padding,
+      );
       await expectNoLeaks(async () => {
         const y = tf.tidy(() => conv.forward(x));
         assert.deepEqual(y.shape, ref.shape);
@@ -70,11 +81,15 @@ forEachBackend('Conv2d', () => {
 
   it('a masked kernel ignores the masked taps and gives them no gradient', async () => {
     const rng = new Rng(2);
-    const conv = new Conv2d({ inChannels: 2, outChannels: 2, kernel: 3, padding: 1, mask: ONLY_VERT_MASK_3X3 }, rng);
+    const conv = new Conv2d(
+      { inChannels: 2, outChannels: 2, kernel: 3, padding: 1, mask: ONLY_VERT_MASK_3X3 },
+      rng,
+    );
     const x = tf.tensor(randomValues(rng, 1 * 4 * 4 * 2), [1, 4, 4, 2]);
     const { grads } = tf.variableGrads(() => tf.sum(conv.forward(x)) as tf.Scalar, [conv.weight]);
     const g = (await grads[conv.weight.name]!.data()) as Float32Array;
-    for (let tap = 6; tap < 9; tap++) for (let j = 0; j < 4; j++) assert.equal(Math.abs(g[tap * 4 + j]!), 0, `tap ${tap}`);
+    for (let tap = 6; tap < 9; tap++)
+      for (let j = 0; j < 4; j++) assert.equal(Math.abs(g[tap * 4 + j]!), 0, `tap ${tap}`);
     // Changing the row below the output row does not change it.
     const y0 = tf.tidy(() => conv.forward(x).dataSync() as Float32Array);
     const xv = (await x.data()) as Float32Array;
@@ -82,7 +97,12 @@ forEachBackend('Conv2d', () => {
     for (let i = 3 * 4 * 2; i < 4 * 4 * 2; i++) x2v[i] = 99; // row 3
     const x2 = tf.tensor(x2v, [1, 4, 4, 2]);
     const y1 = tf.tidy(() => conv.forward(x2).dataSync() as Float32Array);
-    assertAllClose(y1.slice(0, 3 * 4 * 2), y0.slice(0, 3 * 4 * 2), { rtol: 1e-6, atol: 1e-6 }, 'rows 0..2 unchanged');
+    assertAllClose(
+      y1.slice(0, 3 * 4 * 2),
+      y0.slice(0, 3 * 4 * 2),
+      { rtol: 1e-6, atol: 1e-6 },
+      'rows 0..2 unchanged',
+    );
     tf.dispose([x, x2, ...Object.values(grads)]);
     conv.dispose();
   });
@@ -109,7 +129,12 @@ forEachBackend('Conv2d', () => {
     for (let i = 3 * rowLen; i < G * rowLen; i++) changed[i] = changed[i]! + 5; // rows 3..4
     const x2 = tf.tensor(changed, [1, G, G, C]);
     const y1 = tf.tidy(() => net.forward(x2).dataSync() as Float32Array);
-    assertAllClose(y1.slice(0, 3 * rowLen), y0.slice(0, 3 * rowLen), { rtol: 1e-5, atol: 1e-6 }, 'rows 0..2');
+    assertAllClose(
+      y1.slice(0, 3 * rowLen),
+      y0.slice(0, 3 * rowLen),
+      { rtol: 1e-5, atol: 1e-6 },
+      'rows 0..2',
+    );
     assert.ok(Math.abs(y1[3 * rowLen]! - y0[3 * rowLen]!) > 1e-4, 'row 3 sees its own row');
     tf.dispose([x, x2]);
     net.dispose();

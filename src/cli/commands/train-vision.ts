@@ -5,8 +5,16 @@ import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
-import { DEFAULT_VISION_CONFIG, resolveVisionConfig, type VisionGimConfig } from '../../gim/vision-config.js';
-import { VisionTrainer, readVisionCheckpointConfig, type StepRecord } from '../../gim/vision-trainer.js';
+import {
+  DEFAULT_VISION_CONFIG,
+  resolveVisionConfig,
+  type VisionGimConfig,
+} from '../../gim/vision-config.js';
+import {
+  VisionTrainer,
+  readVisionCheckpointConfig,
+  type StepRecord,
+} from '../../gim/vision-trainer.js';
 import { VisionBatchSource, openVisionSet } from '../../gim/vision-data.js';
 import { checkStepMemory } from '../../gim/vision-memory.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
@@ -47,16 +55,36 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
   }
   const resumeDir = values.resume as string | undefined;
   const config = resolveVisionRunConfig(values, resumeDir);
-  const outDir = resumeDir ?? (values.out as string | undefined) ?? join('runs', `vision-${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const outDir =
+    resumeDir ??
+    (values.out as string | undefined) ??
+    join(
+      'runs',
+      `vision-${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
   if (!resumeDir && existsSync(checkpointPath(outDir))) {
-    throw new ConfigError('--out', 'a directory without a checkpoint (use --resume to continue it)', outDir, 'command line');
+    throw new ConfigError(
+      '--out',
+      'a directory without a checkpoint (use --resume to continue it)',
+      outDir,
+      'command line',
+    );
   }
-  const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
+  const backend = await initBackend(
+    ((values.backend as string | undefined) ?? 'auto') as BackendName,
+  );
   const memory = checkStepMemory(config, backend.name);
   const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
   const set = openVisionSet(config.data, split);
-  const source = new VisionBatchSource(set, config.data, config.train.batchSize, config.train.seed + 2);
-  const trainer = resumeDir ? VisionTrainer.resume(resumeDir, config, source, backend.name) : VisionTrainer.create(config, source, backend.name);
+  const source = new VisionBatchSource(
+    set,
+    config.data,
+    config.train.batchSize,
+    config.train.seed + 2,
+  );
+  const trainer = resumeDir
+    ? VisionTrainer.resume(resumeDir, config, source, backend.name)
+    : VisionTrainer.create(config, source, backend.name);
   mkdirSync(outDir, { recursive: true });
   const logFile = join(outDir, 'train-log.jsonl');
   process.stderr.write(
@@ -68,7 +96,9 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
   const onSigint = (): void => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    process.stderr.write('\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      '\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n',
+    );
   };
   process.on('SIGINT', onSigint);
   const progress = progressLine();
@@ -85,7 +115,11 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
         const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
         const eta = (config.train.steps - r.step) / rate;
         const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
-        if (!values.quiet) progress.update(text, r.step % config.train.logEvery === 0 || r.step === config.train.steps);
+        if (!values.quiet)
+          progress.update(
+            text,
+            r.step % config.train.logEvery === 0 || r.step === config.train.steps,
+          );
       },
       onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
     });
@@ -94,15 +128,24 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     set.close();
   }
-  process.stderr.write(`gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`);
+  process.stderr.write(
+    `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
+  );
   trainer.dispose();
   return stopRequested ? 130 : 0;
 }
 
 /** Checkpoint config (when resuming), then preset, then flags. */
-export function resolveVisionRunConfig(values: Record<string, unknown>, resumeDir?: string): VisionGimConfig {
+export function resolveVisionRunConfig(
+  values: Record<string, unknown>,
+  resumeDir?: string,
+): VisionGimConfig {
   const layers: { source: string; values: unknown }[] = [];
-  if (resumeDir) layers.push({ source: `checkpoint ${resumeDir}`, values: readVisionCheckpointConfig(resumeDir) });
+  if (resumeDir)
+    layers.push({
+      source: `checkpoint ${resumeDir}`,
+      values: readVisionCheckpointConfig(resumeDir),
+    });
   if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
   const flags = flagOverrides(values, DEFAULT_VISION_CONFIG);
   if (typeof values.data === 'string') {
