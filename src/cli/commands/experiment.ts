@@ -53,7 +53,8 @@ export interface ExperimentCliOptions {
 export const command: CommandModule = {
   summary: "train and probe the paper's audio baselines; write a results table and plots",
   async run(argv) {
-    if (argv[0] === 'vision') return (await import('../../eval/vision-cli.js')).runVisionExperimentCli(argv.slice(1));
+    if (argv[0] === 'vision')
+      return (await import('../../eval/vision-cli.js')).runVisionExperimentCli(argv.slice(1));
     const { values, positionals } = parseFlags(
       'experiment',
       argv,
