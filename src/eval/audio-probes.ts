@@ -30,6 +30,8 @@ export interface ProbeSettings {
   readonly testSeed: number;
   /** Windows per encoder pass during extraction. */
   readonly extractBatch: number;
+  /** Z-score features with training statistics before the probe (see ProbeOptions.standardize); reference: false. */
+  readonly standardize: boolean;
   readonly speaker: {
     readonly epochs: number;
     readonly learningRate: number;
@@ -50,6 +52,7 @@ export const DEFAULT_PROBE_SETTINGS: ProbeSettings = deepFreeze({
   seed: 2,
   testSeed: 20190527,
   extractBatch: 16,
+  standardize: false,
   speaker: { epochs: 50, learningRate: 1e-3, batchSize: 64, windowDraws: 50 },
   phone: { epochs: 20, learningRate: 1e-4, utterancesPerStep: 1 },
 });
@@ -168,6 +171,7 @@ async function speakerProbes(
         batchSize: s.speaker.batchSize,
         seed: s.seed,
         init: 'torch',
+        standardize: s.standardize,
         onEpoch: (e) =>
           onProgress?.({
             stage: `speaker probe, module ${m + 1}`,
@@ -215,6 +219,7 @@ async function phoneProbes(
       batchSize: s.phone.utterancesPerStep,
       seed: s.seed,
       init: 'xavier-normal',
+      standardize: s.standardize,
       onEpoch: (e) =>
         onProgress?.({ stage: `phone probe, module ${m + 1}`, done: e, total: s.phone.epochs }),
     }),

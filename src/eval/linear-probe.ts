@@ -32,6 +32,13 @@ export interface ProbeOptions {
   readonly seed: number;
   /** 'torch' (PyTorch Linear default; speaker probe) or 'xavier-normal' (phone probe). */
   readonly init: 'torch' | 'xavier-normal';
+  /**
+   * Z-score every feature with the mean and std of the first training draw before training
+   * (default false, as the reference). An affine map of the input does not change what a linear
+   * probe can represent, only how fast Adam gets there: with short probe budgets it keeps
+   * encoders whose features are tiny (e.g. a random init) from being judged on step size.
+   */
+  readonly standardize?: boolean;
   /** Print nothing; called after every epoch with the mean training loss. */
   readonly onEpoch?: (epoch: number, loss: number) => void;
 }
@@ -48,12 +55,15 @@ export interface ProbeResult extends ClassificationReport {
  * for each draw): epoch e uses draw e mod train.length.
  */
 export function trainLinearProbe(
-  train: readonly FeatureSet[],
-  test: FeatureSet,
+  trainSets: readonly FeatureSet[],
+  testSet: FeatureSet,
   options: ProbeOptions,
 ): ProbeResult {
-  const dim = test.dim;
-  for (const set of [...train, test]) checkSet(set, dim);
+  const dim = testSet.dim;
+  for (const set of [...trainSets, testSet]) checkSet(set, dim);
+  const scale = options.standardize && trainSets.length > 0 ? featureStats(trainSets[0]!) : null;
+  const train = scale ? trainSets.map((set) => standardized(set, scale)) : trainSets;
+  const test = scale ? standardized(testSet, scale) : testSet;
   const rng = new Rng(options.seed);
   // Built inside tidy so the initial-value tensors behind the variables are freed.
   let linear!: Linear;
@@ -129,6 +139,37 @@ function predict(linear: Linear, set: FeatureSet, dim: number, chunk = 4096): In
     argmax.dispose();
   }
   return out;
+}
+
+/** Per-feature mean and std (std 1 where a feature is constant). */
+export function featureStats(set: FeatureSet): { mean: Float64Array; std: Float64Array } {
+  const { dim, x } = set;
+  const rows = x.length / dim;
+  const mean = new Float64Array(dim);
+  const sq = new Float64Array(dim);
+  for (let r = 0; r < rows; r++) {
+    for (let d = 0; d < dim; d++) {
+      const v = x[r * dim + d]!;
+      mean[d]! += v;
+      sq[d]! += v * v;
+    }
+  }
+  const std = new Float64Array(dim);
+  for (let d = 0; d < dim; d++) {
+    mean[d]! /= Math.max(1, rows);
+    const variance = sq[d]! / Math.max(1, rows) - mean[d]! ** 2;
+    std[d] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+  }
+  return { mean, std };
+}
+
+function standardized(set: FeatureSet, { mean, std }: { mean: Float64Array; std: Float64Array }): FeatureSet {
+  const x = new Float32Array(set.x.length);
+  for (let i = 0; i < x.length; i++) {
+    const d = i % set.dim;
+    x[i] = (set.x[i]! - mean[d]!) / std[d]!;
+  }
+  return { ...set, x };
 }
 
 function groupCount(set: FeatureSet): number {
