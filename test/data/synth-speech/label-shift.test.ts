@@ -1,7 +1,7 @@
 /**
  * The real alignment check (research/datasets.md §1.3): a linear phone classifier on log band
  * energies with ±2 frames of context, trained with labels shifted by k frames. With aligned
- * labels, accuracy must peak at k = 0. Slow (generates ~2.5 min of audio): GIM_SLOW_TESTS=1.
+ * labels, accuracy must peak at k = 0. Slow (generates ~1.7 min of audio): GIM_SLOW_TESTS=1.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,9 +68,9 @@ describe(
   'synthetic phone labels',
   { skip: !process.env.GIM_SLOW_TESTS && 'slow test: set GIM_SLOW_TESTS=1' },
   () => {
-    it('are time-aligned: shifting them by ±60 ms lowers linear phone accuracy', async () => {
+    it('are time-aligned: shifting them by ±60 ms lowers linear phone accuracy', async (t) => {
       const out = mkdtempSync(join(tmpdir(), 'gim-shift-'));
-      await generateSynthSpeech({ out, speakers: 4, secondsPerSpeaker: 40, seed: 3 });
+      await generateSynthSpeech({ out, speakers: 4, secondsPerSpeaker: 25, seed: 3 });
       const corpus = await openLibriSpeech(out, { windowSamples: 1600 });
       const acc = new Map<number, number>();
       for (const shift of [-6, 0, 6]) {
@@ -82,12 +82,13 @@ describe(
         acc.set(
           shift,
           softmaxAccuracy(
-            trainSoftmax(train.x, train.y, corpus.phoneClasses, 1e-4, 120),
+            trainSoftmax(train.x, train.y, corpus.phoneClasses, 1e-4, 80),
             test.x,
             test.y,
           ),
         );
       }
+      t.diagnostic(`phone accuracy by label shift (frames): ${JSON.stringify([...acc])}`);
       const at = (k: number): number => acc.get(k)!;
       assert.ok(
         at(0) > at(-6) + 0.05 && at(0) > at(6) + 0.05,
