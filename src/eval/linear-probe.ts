@@ -163,7 +163,10 @@ export function featureStats(set: FeatureSet): { mean: Float64Array; std: Float6
   return { mean, std };
 }
 
-function standardized(set: FeatureSet, { mean, std }: { mean: Float64Array; std: Float64Array }): FeatureSet {
+function standardized(
+  set: FeatureSet,
+  { mean, std }: { mean: Float64Array; std: Float64Array },
+): FeatureSet {
   const x = new Float32Array(set.x.length);
   for (let i = 0; i < x.length; i++) {
     const d = i % set.dim;

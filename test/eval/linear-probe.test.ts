@@ -85,3 +85,17 @@ it('classificationReport: per-class accuracy, majority baseline and most confuse
   assert.deepEqual(r.confusedPairs[0], { trueClass: 0, predicted: 1, count: 2, rate: 2 / 3 });
   assert.equal(r.confusedPairs.length, 2);
 });
+
+it('standardize: tiny-scale features become learnable in a short budget (same function class)', () => {
+  const rng = new Rng(5);
+  const data = clusters(300, 5, 8, rng);
+  const tiny: FeatureSet = { x: data.x.map((v) => v * 1e-4 + 3), y: data.y, dim: 8 };
+  const short = { ...options, epochs: 3 };
+  const plain = trainLinearProbe([tiny], tiny, short);
+  const scaled = trainLinearProbe([tiny], tiny, { ...short, standardize: true });
+  assert.ok(scaled.accuracy > 0.95, `standardized ${scaled.accuracy}`);
+  assert.ok(
+    plain.accuracy < scaled.accuracy,
+    `plain ${plain.accuracy} vs standardized ${scaled.accuracy}`,
+  );
+});
