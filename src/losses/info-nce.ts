@@ -82,6 +82,54 @@ export function checkShapes(z: Tensor, c: Tensor, K: number, subsampleWindow: nu
   }
 }
 
+/**
+ * Row indices that line every (step k, positive) pair up on one grid of R1 = B·(Lw−1) rows × K
+ * steps, the reference's alignment: step k's R_k = B·(Lw−k) positives sit in the last R_k rows
+ * (that is how its negatives, the tail of each permutation, are aligned). Rows above are padding,
+ * masked out of the loss. Built in JS once per call; all tensor work is then vectorised over k.
+ */
+interface StepGrid {
+  /** [R1·K] row of W_k c_t in the predictions reshaped to [B·Lw·K, C]. */
+  readonly predRow: Int32Array;
+  /** [R1·K] row of the positive z_{t+k} in z reshaped to [B·L, C]. */
+  readonly posRow: Int32Array;
+  /** [R1·K] 1/R_k on valid cells, 0 on padding: sums to 1 per k. */
+  readonly weight: Float32Array;
+  /** [R1·K·N] negative rows of z [B·L, C] per cell (only for draws that are not nested). */
+  readonly negRow: Int32Array | null;
+}
+
+function stepGrid(B: number, L: number, K: number, N: number, draw: InfoNceDraw): StepGrid {
+  const { windowStart: s, windowLength: Lw } = draw;
+  const R1 = B * (Lw - 1);
+  const predRow = new Int32Array(R1 * K);
+  const posRow = new Int32Array(R1 * K);
+  const weight = new Float32Array(R1 * K);
+  const negRow = draw.nested ? null : new Int32Array(R1 * K * N);
+  for (let k = 1; k <= K; k++) {
+    const steps = Lw - k;
+    const R = B * steps;
+    const offset = R1 - R;
+    const idx = draw.negatives[k - 1]!;
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor(r / steps);
+      const t = r % steps;
+      const cell = (offset + r) * K + (k - 1);
+      predRow[cell] = (b * Lw + t) * K + (k - 1);
+      posRow[cell] = b * L + s + t + k;
+      weight[cell] = 1 / R;
+      if (negRow) {
+        for (let n = 0; n < N; n++) {
+          const v = idx[r * N + n]!;
+          // 'step' draws index step k's positives; map them to rows of the full z.
+          negRow[cell * N + n] = draw.source === 'full' ? v : Math.floor(v / steps) * L + s + (v % steps) + k;
+        }
+      }
+    }
+  }
+  return { predRow, posRow, weight, negRow };
+}
+
 /** The loss for a given draw (window + negative indices). Exposed for tests. */
 export function infoNceWithDraw(
   z: Tensor,
@@ -91,40 +139,34 @@ export function infoNceWithDraw(
   N: number,
   draw: InfoNceDraw,
 ): InfoNceResult {
+  const [B, L, C] = z.shape as [number, number, number];
+  const grid = stepGrid(B, L, K, N, draw);
   return tf.tidy(() => {
-    const [B, L, C] = z.shape as [number, number, number];
     const D = c.shape[2]!;
     const { windowStart: s, windowLength: Lw } = draw;
-    const zWin = Lw === L ? z : z.slice([0, s, 0], [B, Lw, C]); // [B, Lw, C]
-    const cWin = Lw === L ? c : c.slice([0, s, 0], [B, Lw, D]); // [B, Lw, D]
-    const wc = tf.matMul(cWin.reshape([B * Lw, D]), weight).reshape([B, Lw, K, C]); // [B, Lw, K, C]
-    const zFlat = z.reshape([B * L, C]); // [B·L, C]
-    // Nested draws (batch-permutation): gather step 1's negatives once; step k is a suffix of them.
     const R1 = B * (Lw - 1);
-    const shared = draw.nested ? tf.gather(zFlat, tf.tensor1d(draw.negatives[0]!, 'int32')).reshape([R1, N, C]) : null; // [R1, N, C]
-    const losses: Tensor[] = [];
-    const accuracies: Tensor[] = [];
-    for (let k = 1; k <= K; k++) {
-      const R = B * (Lw - k);
-      const pred = wc.slice([0, 0, k - 1, 0], [B, Lw - k, 1, C]).reshape([R, 1, C]); // W_k c_t: [R, 1, C]
-      const pos = zWin.slice([0, k, 0], [B, Lw - k, C]).reshape([R, 1, C]); // z_{t+k}: [R, 1, C]
-      let neg: Tensor; // [R, N, C]
-      if (shared) {
-        neg = R === R1 ? shared : shared.slice([R1 - R, 0, 0], [R, N, C]);
-      } else {
-        const source = draw.source === 'full' ? zFlat : pos.reshape([R, C]);
-        neg = tf.gather(source, tf.tensor1d(draw.negatives[k - 1]!, 'int32')).reshape([R, N, C]);
-      }
-      // Scores by multiply-and-sum over C (cheaper on every backend than R tiny batched matmuls).
-      const posScore = tf.sum(tf.mul(pos, pred), 2); // [R, 1]
-      const negScore = tf.sum(tf.mul(neg, pred), 2); // [R, N]
-      const scores = tf.concat([posScore, negScore], 1); // [R, 1+N], positive at index 0
-      const logProb = tf.logSoftmax(scores); // stable: subtracts the row max
-      losses.push(tf.neg(tf.mean(logProb.slice([0, 0], [R, 1]))));
-      accuracies.push(tf.mean(tf.equal(tf.argMax(scores, 1), 0).toFloat()));
+    const cWin = Lw === L ? c : c.slice([0, s, 0], [B, Lw, D]); // [B, Lw, D]
+    const wc = tf.matMul(cWin.reshape([B * Lw, D]), weight).reshape([B * Lw * K, C]); // W_k c_t for all k: [B·Lw·K, C]
+    const zFlat = z.reshape([B * L, C]); // [B·L, C]
+    const pred = tf.gather(wc, tf.tensor1d(grid.predRow, 'int32')).reshape([R1, K, C]); // [R1, K, C]
+    const pos = tf.gather(zFlat, tf.tensor1d(grid.posRow, 'int32')).reshape([R1, K, C]); // [R1, K, C]
+    const posScore = tf.sum(tf.mul(pred, pos), 2).reshape([R1, K, 1]); // [R1, K, 1]
+    let negScore: Tensor; // [R1, K, N]
+    if (draw.nested) {
+      // Batch-permutation: one gather of step 1's negatives serves every k (step k's are a suffix,
+      // already aligned to the last R_k rows), scored for all k by one batched product.
+      const neg = tf.gather(zFlat, tf.tensor1d(draw.negatives[0]!, 'int32')).reshape([R1, N, C]); // [R1, N, C]
+      negScore = tf.matMul(pred, neg, false, true); // [R1, K, C]·[R1, N, C]ᵀ → [R1, K, N]
+    } else {
+      const neg = tf.gather(zFlat, tf.tensor1d(grid.negRow!, 'int32')).reshape([R1 * K, N, C]); // [R1·K, N, C]
+      negScore = tf.matMul(neg, pred.reshape([R1 * K, C, 1])).reshape([R1, K, N]); // [R1, K, N]
     }
-    const loss = tf.div(tf.addN(losses), K) as Scalar;
-    const accuracy = tf.div(tf.addN(accuracies), K) as Scalar;
+    const scores = tf.concat([posScore, negScore], 2); // [R1, K, 1+N], positive at index 0
+    const logProb0 = tf.logSoftmax(scores).slice([0, 0, 0], [R1, K, 1]).reshape([R1, K]); // stable log-softmax
+    const cellWeight = tf.tensor2d(grid.weight, [R1, K]); // 1/R_k on valid cells
+    const loss = tf.div(tf.neg(tf.sum(tf.mul(logProb0, cellWeight))), K) as Scalar;
+    const correct = tf.equal(tf.argMax(scores, 2), 0).toFloat(); // [R1, K]
+    const accuracy = tf.div(tf.sum(tf.mul(correct, cellWeight)), K) as Scalar;
     return { loss, accuracy };
   });
 }

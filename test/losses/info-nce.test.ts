@@ -24,7 +24,7 @@ forEachBackend('sequence InfoNCE', () => {
       const draw = drawNegatives({ batch: 2, length: 20, predictionSteps: 5, negativeSamples: 7, subsampleWindow: 0 }, method, rng);
       const { loss, accuracy } = infoNceWithDraw(z, c, w, 5, 7, draw);
       assertAllClose([await loss.data()].map((d) => d[0]!), [Math.log(8)], { rtol: 1e-6 }, method);
-      assert.equal((await accuracy.data())[0], 1);
+      assertAllClose(await accuracy.data(), [1], { atol: 1e-5 }, 'accuracy');
       tf.dispose([loss, accuracy]);
     }
     tf.dispose([z, c, w]);
@@ -46,7 +46,8 @@ forEachBackend('sequence InfoNCE', () => {
       await expectNoLeaks(async () => {
         const { loss, accuracy } = infoNceWithDraw(z, c, w, K, N, draw);
         assertAllClose(await loss.data(), [expected.loss], { rtol: 1e-5, atol: 1e-6 }, 'loss');
-        assertAllClose(await accuracy.data(), [expected.accuracy], { rtol: 1e-6, atol: 1e-6 }, 'accuracy');
+        const acc = (await accuracy.data())[0]!;
+        assert.ok(acc >= expected.accuracyTiesWrong - 1e-6 && acc <= expected.accuracy + 1e-6, `accuracy ${acc} outside [${expected.accuracyTiesWrong}, ${expected.accuracy}]`);
         tf.dispose([loss, accuracy]);
       }, 'infoNceWithDraw');
       tf.dispose([z, c, w]);
@@ -105,7 +106,7 @@ forEachBackend('sequence InfoNCE', () => {
     const z = tf.tensor(zv, [B, L, C]);
     const { loss, accuracy } = head.compute(z, z, rng);
     assert.ok((await loss.data())[0]! < 1e-6, `loss ${(await loss.data())[0]}`);
-    assert.equal((await accuracy.data())[0], 1);
+    assertAllClose(await accuracy.data(), [1], { atol: 1e-5 }, 'accuracy');
     tf.dispose([loss, accuracy, z]);
     head.dispose();
   });

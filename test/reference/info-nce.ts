@@ -12,7 +12,7 @@ export function referenceInfoNce(
   K: number,
   N: number,
   draw: InfoNceDraw,
-): { loss: number; accuracy: number } {
+): { loss: number; accuracy: number; accuracyTiesWrong: number } {
   const B = z.length;
   const L = z[0]!.length;
   const C = z[0]![0]!.length;
@@ -21,6 +21,7 @@ export function referenceInfoNce(
   for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) zFull.push(z[b]![t]!);
   let total = 0;
   let accTotal = 0;
+  let accStrictTotal = 0;
   for (let k = 1; k <= K; k++) {
     const positives: number[][] = [];
     const preds: number[][] = [];
@@ -39,6 +40,7 @@ export function referenceInfoNce(
     const source = draw.source === 'full' ? zFull : positives;
     let sum = 0;
     let correct = 0;
+    let strict = 0;
     for (let r = 0; r < R; r++) {
       const dot = (v: number[]): number => v.reduce((acc, x, j) => acc + x * preds[r]![j]!, 0);
       const scores = [dot(positives[r]!)];
@@ -47,9 +49,13 @@ export function referenceInfoNce(
       const lse = max + Math.log(scores.reduce((acc, x) => acc + Math.exp(x - max), 0));
       sum += -(scores[0]! - lse);
       if (scores.indexOf(max) === 0) correct += 1;
+      // A negative equal to the positive (possible with methods 1 and 2) is a tie that float
+      // rounding may break either way; report the accuracy with ties counted wrong as well.
+      if (scores.slice(1).every((v) => v < scores[0]!)) strict += 1;
     }
     total += sum / R;
     accTotal += correct / R;
+    accStrictTotal += strict / R;
   }
-  return { loss: total / K, accuracy: accTotal / K };
+  return { loss: total / K, accuracy: accTotal / K, accuracyTiesWrong: accStrictTotal / K };
 }
