@@ -1,6 +1,6 @@
-import { describe, it, before } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
@@ -30,6 +30,9 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
   const [a, b, c] = [tmp(), tmp(), tmp()];
   let result: SynthSpeechResult;
   const progress: number[] = [];
+  after(() => {
+    for (const dir of [a, b, c]) rmSync(dir, { recursive: true, force: true });
+  });
   before(async () => {
     result = await generateSynthSpeech({
       out: a,
