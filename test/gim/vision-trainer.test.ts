@@ -18,6 +18,7 @@ import { buildVisionModel } from '../../src/gim/vision-trainer.js';
 import { Adam } from '../../src/nn/adam.js';
 import { trainStackStep } from '../../src/gim/train-step.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { assertAllClose } from '../helpers/assert-close.js';
 import { CheckpointError } from '../../src/errors.js';
 
 /** 12 random 28×28 grey images with labels 0..9 (a stand-in for Fashion-MNIST). */
@@ -52,7 +53,7 @@ function tinyConfig(values: object = {}): VisionGimConfig {
 // numeric parity of the pieces is tested on every backend in the layer and loss tests.
 forEachBackend(
   'VisionTrainer',
-  () => {
+  (backend) => {
     for (const objective of ['infonce', 'supervised'] as const) {
       it(`resumes exactly: 2 + 2 steps equal 4 uninterrupted steps (${objective})`, () => {
         const dir = mkdtempSync(join(tmpdir(), 'gim-vision-'));
@@ -77,7 +78,18 @@ forEachBackend(
           assert.equal(resumed.step, 2);
           const rest = resumed.run(dir).map((r) => r.modules.map((m) => m!.loss));
           resumed.dispose();
-          assert.deepEqual(rest, full.slice(2));
+          if (backend === 'native') {
+            // The native backend is not bit-reproducible from run to run (three identical
+            // uninterrupted runs in one process differ by up to ~2e-5 from step 3), so compare closely.
+            assertAllClose(
+              rest.flat(),
+              full.slice(2).flat(),
+              { rtol: 1e-4, atol: 1e-6 },
+              'resumed losses',
+            );
+          } else {
+            assert.deepEqual(rest, full.slice(2));
+          }
           // The saved model loads for evaluation.
           const loaded = loadVisionModel(dir);
           assert.equal(loaded.step, 4);
