@@ -43,3 +43,4 @@ export { runAudioExperiment, resolveExperimentSettings, AUDIO_METHODS, DEFAULT_E
 export type { AudioMethod, ExperimentRow, ExperimentSettings, ExperimentEvent } from './eval/audio-experiment.js';
 export { markdownTable, perModuleTable, perModuleSvg } from './eval/report.js';
 export { SupervisedAudioModel, SupervisedAudioModule } from './gim/supervised.js';
+export * from './eval/features/index.js';
