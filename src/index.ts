@@ -4,8 +4,19 @@ export type { BackendName, ActiveBackend } from './backend/select.js';
 export { Rng } from './backend/random.js';
 export * from './errors.js';
 
-export { DEFAULT_AUDIO_CONFIG, AUDIO_LAYOUTS, resolveAudioConfig, encoderLengths } from './gim/audio-config.js';
-export type { AudioGimConfig, AudioEncoderConfig, AudioLayout, AudioTrainConfig, AudioDataConfig } from './gim/audio-config.js';
+export {
+  DEFAULT_AUDIO_CONFIG,
+  AUDIO_LAYOUTS,
+  resolveAudioConfig,
+  encoderLengths,
+} from './gim/audio-config.js';
+export type {
+  AudioGimConfig,
+  AudioEncoderConfig,
+  AudioLayout,
+  AudioTrainConfig,
+  AudioDataConfig,
+} from './gim/audio-config.js';
 export { AudioGimModel, AudioGimModule, audioModuleSpecs } from './gim/audio-model.js';
 export { AudioTrainer, readCheckpointConfig } from './gim/audio-trainer.js';
 export type { StepRecord, TrainCallbacks } from './gim/audio-trainer.js';
@@ -37,10 +48,25 @@ export { classificationReport } from './eval/metrics.js';
 export type { ClassificationReport, ConfusedPair } from './eval/metrics.js';
 export { modelEncoder, layerEncoder, mfccEncoder, loadAudioModel } from './eval/encoders.js';
 export type { FrozenEncoder, FeatureBlock } from './eval/encoders.js';
-export { evaluateEncoder, resolveProbeSettings, DEFAULT_PROBE_SETTINGS, PROBE_KINDS } from './eval/audio-probes.js';
+export {
+  evaluateEncoder,
+  resolveProbeSettings,
+  DEFAULT_PROBE_SETTINGS,
+  PROBE_KINDS,
+} from './eval/audio-probes.js';
 export type { ProbeSettings, ModuleProbes, ProbeKind } from './eval/audio-probes.js';
-export { runAudioExperiment, resolveExperimentSettings, AUDIO_METHODS, DEFAULT_EXPERIMENT_SETTINGS } from './eval/audio-experiment.js';
-export type { AudioMethod, ExperimentRow, ExperimentSettings, ExperimentEvent } from './eval/audio-experiment.js';
+export {
+  runAudioExperiment,
+  resolveExperimentSettings,
+  AUDIO_METHODS,
+  DEFAULT_EXPERIMENT_SETTINGS,
+} from './eval/audio-experiment.js';
+export type {
+  AudioMethod,
+  ExperimentRow,
+  ExperimentSettings,
+  ExperimentEvent,
+} from './eval/audio-experiment.js';
 export { markdownTable, perModuleTable, perModuleSvg } from './eval/report.js';
 export { SupervisedAudioModel, SupervisedAudioModule } from './gim/supervised.js';
 export * from './eval/features/index.js';

@@ -57,7 +57,8 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!(n > 0) || !Number.isInteger(n)) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!(n > 0) || !Number.isInteger(n))
+      throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -106,8 +107,14 @@ export class Rng {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 5) throw new RangeError(`Rng.setState: expected 5 numbers, got ${state.length}`);
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
+    if (state.length !== 5)
+      throw new RangeError(`Rng.setState: expected 5 numbers, got ${state.length}`);
+    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const spare = state[4]!;
     this.spareNormal = Number.isNaN(spare) ? null : spare;
   }

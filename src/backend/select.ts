@@ -52,7 +52,11 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Acti
     case 'wasm':
       await ensureWasm();
       await activate('wasm');
-      return { name: 'wasm', threads: 1, note: 'XNNPACK + SIMD, single thread, with our training kernels' };
+      return {
+        name: 'wasm',
+        threads: 1,
+        note: 'XNNPACK + SIMD, single thread, with our training kernels',
+      };
     case 'native': {
       const native = loadNativeBackend();
       if (!native.ok) throw new BackendError(`backend "native" is not available: ${native.reason}`);
@@ -65,7 +69,9 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Acti
         const moduleName = '@tensorflow/tfjs-node';
         await import(moduleName);
       } catch {
-        throw new BackendError('backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed');
+        throw new BackendError(
+          'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed',
+        );
       }
       await activate('tensorflow');
       return { name: 'tensorflow', threads: 0, note: 'tfjs-node (libtensorflow)' };
@@ -85,7 +91,9 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Acti
       };
     }
     default:
-      throw new BackendError(`unknown backend "${String(requested)}"; expected one of ${BACKEND_NAMES.join(', ')}`);
+      throw new BackendError(
+        `unknown backend "${String(requested)}"; expected one of ${BACKEND_NAMES.join(', ')}`,
+      );
   }
 }
 

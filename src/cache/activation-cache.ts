@@ -76,7 +76,8 @@ export function readManifest(dir: string): CacheManifest | null {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return null;
   const m = JSON.parse(readFileSync(file, 'utf8')) as CacheManifest;
-  if (m.format !== CACHE_FORMAT) throw new DataError(file, `expected format ${CACHE_FORMAT}, found ${JSON.stringify(m.format)}`);
+  if (m.format !== CACHE_FORMAT)
+    throw new DataError(file, `expected format ${CACHE_FORMAT}, found ${JSON.stringify(m.format)}`);
   return m;
 }
 
@@ -97,7 +98,8 @@ export async function writeActivationCache(
   const progressFile = join(dir, 'progress.json');
   const kept: CacheShard[] = [];
   if (existsSync(progressFile)) {
-    for (const shard of (JSON.parse(readFileSync(progressFile, 'utf8')) as { shards: CacheShard[] }).shards) {
+    for (const shard of (JSON.parse(readFileSync(progressFile, 'utf8')) as { shards: CacheShard[] })
+      .shards) {
       const path = join(dir, shard.file);
       if (!existsSync(path) || sha256(readFileSync(path)) !== shard.sha256) break; // rewrite from here
       kept.push(shard);
@@ -106,7 +108,12 @@ export async function writeActivationCache(
   const skipItems = kept.reduce((a, s) => a + s.items, 0);
   const shards = [...kept];
   let seen = 0;
-  let pending: { values: Float32Array[]; speaker: number[]; start: number[]; count: number } = { values: [], speaker: [], start: [], count: 0 };
+  let pending: { values: Float32Array[]; speaker: number[]; start: number[]; count: number } = {
+    values: [],
+    speaker: [],
+    start: [],
+    count: 0,
+  };
 
   const flush = (): void => {
     if (pending.count === 0) return;
@@ -117,9 +124,20 @@ export async function writeActivationCache(
       values.set(v, offset);
       offset += v.length;
     }
-    const bytes = options.dtype === 'float16' ? new Uint8Array(encodeFloat16(values).buffer) : new Uint8Array(values.buffer);
-    const shard: CacheShard = { file: `shard-${index}.bin`, labels: `labels-${index}.json`, items: pending.count, sha256: sha256(bytes) };
-    writeAtomic(join(dir, shard.labels), JSON.stringify({ speaker: pending.speaker, startSample: pending.start }));
+    const bytes =
+      options.dtype === 'float16'
+        ? new Uint8Array(encodeFloat16(values).buffer)
+        : new Uint8Array(values.buffer);
+    const shard: CacheShard = {
+      file: `shard-${index}.bin`,
+      labels: `labels-${index}.json`,
+      items: pending.count,
+      sha256: sha256(bytes),
+    };
+    writeAtomic(
+      join(dir, shard.labels),
+      JSON.stringify({ speaker: pending.speaker, startSample: pending.start }),
+    );
     writeAtomic(join(dir, shard.file), bytes);
     shards.push(shard);
     writeAtomic(progressFile, JSON.stringify({ shards }));
@@ -162,13 +180,28 @@ export function readShard(dir: string, manifest: CacheManifest, index: number): 
   const shard = manifest.shards[index]!;
   const path = join(dir, shard.file);
   const bytes = readFileSync(path);
-  if (sha256(bytes) !== shard.sha256) throw new DataError(path, 'activation cache shard is corrupt (checksum mismatch); delete the cache folder to rebuild it');
+  if (sha256(bytes) !== shard.sha256)
+    throw new DataError(
+      path,
+      'activation cache shard is corrupt (checksum mismatch); delete the cache folder to rebuild it',
+    );
   const itemSize = manifest.itemShape.reduce((a, b) => a * b, 1);
   const expected = shard.items * itemSize * (manifest.dtype === 'float16' ? 2 : 4);
-  if (bytes.length !== expected) throw new DataError(path, `expected ${expected} bytes, found ${bytes.length}`);
+  if (bytes.length !== expected)
+    throw new DataError(path, `expected ${expected} bytes, found ${bytes.length}`);
   const aligned = new Uint8Array(bytes.length);
   aligned.set(bytes);
-  const values = manifest.dtype === 'float16' ? decodeFloat16(new Uint16Array(aligned.buffer)) : new Float32Array(aligned.buffer);
-  const labels = JSON.parse(readFileSync(join(dir, shard.labels), 'utf8')) as { speaker: number[]; startSample: number[] };
-  return { values, speaker: Int32Array.from(labels.speaker), startSample: Int32Array.from(labels.startSample) };
+  const values =
+    manifest.dtype === 'float16'
+      ? decodeFloat16(new Uint16Array(aligned.buffer))
+      : new Float32Array(aligned.buffer);
+  const labels = JSON.parse(readFileSync(join(dir, shard.labels), 'utf8')) as {
+    speaker: number[];
+    startSample: number[];
+  };
+  return {
+    values,
+    speaker: Int32Array.from(labels.speaker),
+    startSample: Int32Array.from(labels.startSample),
+  };
 }

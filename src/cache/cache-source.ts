@@ -5,7 +5,12 @@
  */
 import { Rng } from '../backend/random.js';
 import { DataError } from '../errors.js';
-import { readManifest, readShard, type CacheItemBatch, type CacheManifest } from './activation-cache.js';
+import {
+  readManifest,
+  readShard,
+  type CacheItemBatch,
+  type CacheManifest,
+} from './activation-cache.js';
 
 interface CacheSourceState {
   kind: 'cache';
@@ -31,11 +36,15 @@ export class CacheSource {
     seed: number,
   ) {
     const manifest = readManifest(dir);
-    if (!manifest) throw new DataError(dir, 'no complete activation cache here (manifest.json missing)');
+    if (!manifest)
+      throw new DataError(dir, 'no complete activation cache here (manifest.json missing)');
     this.manifest = manifest;
     this.itemSize = manifest.itemShape.reduce((a, b) => a * b, 1);
     if (!manifest.shards.some((s) => s.items >= batchSize)) {
-      throw new DataError(dir, `no shard holds a full batch of ${batchSize} items (largest ${Math.max(...manifest.shards.map((s) => s.items))})`);
+      throw new DataError(
+        dir,
+        `no shard holds a full batch of ${batchSize} items (largest ${Math.max(...manifest.shards.map((s) => s.items))})`,
+      );
     }
     this.rng = new Rng(seed);
     this.epochRng = this.rng.getState();
@@ -69,7 +78,10 @@ export class CacheSource {
         const out = new Float32Array(this.batchSize * this.itemSize);
         for (let b = 0; b < this.batchSize; b++) {
           const item = this.shard.perm[this.batchInShard * this.batchSize + b]!;
-          out.set(this.shard.data.values.subarray(item * this.itemSize, (item + 1) * this.itemSize), b * this.itemSize);
+          out.set(
+            this.shard.data.values.subarray(item * this.itemSize, (item + 1) * this.itemSize),
+            b * this.itemSize,
+          );
         }
         this.batchInShard += 1;
         return out;
@@ -81,15 +93,22 @@ export class CacheSource {
   }
 
   getState(): CacheSourceState {
-    return { kind: 'cache', epochRng: this.epochRng, shardPos: this.shardPos, batchInShard: this.batchInShard };
+    return {
+      kind: 'cache',
+      epochRng: this.epochRng,
+      shardPos: this.shardPos,
+      batchInShard: this.batchInShard,
+    };
   }
 
   /** Replays the epoch's draws (shard order and item permutations) without reading skipped shards. */
   setState(state: CacheSourceState): void {
-    if (state?.kind !== 'cache') throw new Error(`cache source: cannot restore state ${JSON.stringify(state)}`);
+    if (state?.kind !== 'cache')
+      throw new Error(`cache source: cannot restore state ${JSON.stringify(state)}`);
     this.rng.setState(state.epochRng);
     this.startEpoch();
-    for (let p = 0; p < state.shardPos; p++) this.rng.permutation(this.manifest.shards[this.order[p]!]!.items);
+    for (let p = 0; p < state.shardPos; p++)
+      this.rng.permutation(this.manifest.shards[this.order[p]!]!.items);
     this.shardPos = state.shardPos;
     this.batchInShard = state.batchInShard;
     if (state.batchInShard > 0) {
@@ -101,6 +120,7 @@ export class CacheSource {
 
   /** Every item once, in stored order (to build the next module's cache). */
   async *inOrder(): AsyncGenerator<CacheItemBatch> {
-    for (let i = 0; i < this.manifest.shards.length; i++) yield readShard(this.dir, this.manifest, i);
+    for (let i = 0; i < this.manifest.shards.length; i++)
+      yield readShard(this.dir, this.manifest, i);
   }
 }

@@ -19,12 +19,12 @@ export function toFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     let m = mant >>> shift;
     const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (m & 1))) m += 1;
+    if (rest > half || (rest === half && m & 1)) m += 1;
     return sign | m;
   }
   let h = sign | (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h += 1; // may carry into the exponent: still correct
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h += 1; // may carry into the exponent: still correct
   return h;
 }
 
@@ -43,7 +43,10 @@ export function encodeFloat16(values: Float32Array): Uint16Array {
   return out;
 }
 
-export function decodeFloat16(bits: Uint16Array, out = new Float32Array(bits.length)): Float32Array {
+export function decodeFloat16(
+  bits: Uint16Array,
+  out = new Float32Array(bits.length),
+): Float32Array {
   for (let i = 0; i < bits.length; i++) out[i] = fromFloat16Bits(bits[i]!);
   return out;
 }

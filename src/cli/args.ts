@@ -13,12 +13,27 @@ export interface ParsedFlags {
   readonly positionals: string[];
 }
 
-export function parseFlags(command: string, argv: string[], options: Options, allowPositionals = false): ParsedFlags {
+export function parseFlags(
+  command: string,
+  argv: string[],
+  options: Options,
+  allowPositionals = false,
+): ParsedFlags {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      allowPositionals,
+      strict: true,
+    });
     return { values: values as ParsedFlags['values'], positionals };
   } catch (err) {
-    throw new ConfigError(`gim ${command}`, 'valid flags (see --help)', (err as Error).message.replace(/\. To specify.*$/s, ''), 'command line');
+    throw new ConfigError(
+      `gim ${command}`,
+      'valid flags (see --help)',
+      (err as Error).message.replace(/\. To specify.*$/s, ''),
+      'command line',
+    );
   }
 }
 
@@ -46,7 +61,10 @@ export const CONFIG_FLAGS = {
 } as const satisfies Options;
 
 /** Build the flags' override object, typed by the defaults. */
-export function flagOverrides(values: Record<string, unknown>, defaults: unknown): Record<string, unknown> {
+export function flagOverrides(
+  values: Record<string, unknown>,
+  defaults: unknown,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [flag, path] of Object.entries(AUDIO_FLAG_PATHS)) {
     const v = values[flag];
@@ -54,8 +72,20 @@ export function flagOverrides(values: Record<string, unknown>, defaults: unknown
   }
   for (const assignment of (values.set as string[] | undefined) ?? []) {
     const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new ConfigError('--set', 'path=value (e.g. --set loss.negativeSamples=16)', assignment, 'command line');
-    setPath(out, defaults, assignment.slice(0, eq), assignment.slice(eq + 1), `--set ${assignment}`);
+    if (eq <= 0)
+      throw new ConfigError(
+        '--set',
+        'path=value (e.g. --set loss.negativeSamples=16)',
+        assignment,
+        'command line',
+      );
+    setPath(
+      out,
+      defaults,
+      assignment.slice(0, eq),
+      assignment.slice(eq + 1),
+      `--set ${assignment}`,
+    );
   }
   return out;
 }

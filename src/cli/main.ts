@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`gim: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.stderr.write(
+      `gim: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}\n`,
+    );
     return 2;
   }
   const command = await load();
@@ -61,7 +63,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`gim: ${err.message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`gim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `gim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 70;
     }
   },

@@ -4,7 +4,10 @@ export interface ProgressLine {
   done(): void;
 }
 
-export function progressLine(stream: NodeJS.WriteStream = process.stderr, minIntervalMs = 200): ProgressLine {
+export function progressLine(
+  stream: NodeJS.WriteStream = process.stderr,
+  minIntervalMs = 200,
+): ProgressLine {
   const tty = Boolean(stream.isTTY);
   let last = 0;
   let pending = false;

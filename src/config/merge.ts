@@ -12,20 +12,33 @@ export type Rule = (value: unknown) => string | null; // null: valid; else the e
 
 export type Rules = Readonly<Record<string, Rule>>;
 
-export type DeepPartial<T> = T extends readonly (infer _U)[] ? T : T extends object ? { -readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type DeepPartial<T> = T extends readonly (infer _U)[]
+  ? T
+  : T extends object
+    ? { -readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 export const rules = {
-  positiveInt: ((v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer')) as Rule,
-  nonNegativeInt: ((v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'an integer >= 0')) as Rule,
-  positive: ((v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : 'a positive number')) as Rule,
+  positiveInt: ((v) =>
+    Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer') as Rule,
+  nonNegativeInt: ((v) =>
+    Number.isInteger(v) && (v as number) >= 0 ? null : 'an integer >= 0') as Rule,
+  positive: ((v) =>
+    typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : 'a positive number') as Rule,
   oneOf:
     (...choices: readonly string[]): Rule =>
     (v) =>
-      typeof v === 'string' && choices.includes(v) ? null : `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`,
+      typeof v === 'string' && choices.includes(v)
+        ? null
+        : `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`,
   positiveInts: ((v) =>
-    Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x > 0) ? null : 'a non-empty array of positive integers') as Rule,
+    Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x > 0)
+      ? null
+      : 'a non-empty array of positive integers') as Rule,
   nonNegativeInts: ((v) =>
-    Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0) ? null : 'an array of integers >= 0') as Rule,
+    Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0)
+      ? null
+      : 'an array of integers >= 0') as Rule,
 };
 
 function jsonType(v: unknown): string {
@@ -37,12 +50,18 @@ function jsonType(v: unknown): string {
 /** Merge `override` into `base` (a fresh object), checking keys and types against `base`. */
 export function mergeChecked<T>(base: T, override: unknown, source: string, prefix = ''): T {
   if (override === undefined) return base;
-  if (jsonType(override) !== 'object') throw new ConfigError(prefix || '(root)', 'an object', override, source);
+  if (jsonType(override) !== 'object')
+    throw new ConfigError(prefix || '(root)', 'an object', override, source);
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override as Record<string, unknown>)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (!(key in out)) {
-      throw new ConfigError(path, `one of the known keys (${Object.keys(out).join(', ')})`, `unknown key "${key}"`, source);
+      throw new ConfigError(
+        path,
+        `one of the known keys (${Object.keys(out).join(', ')})`,
+        `unknown key "${key}"`,
+        source,
+      );
     }
     const current = out[key];
     const expected = jsonType(current);
@@ -60,7 +79,9 @@ export function mergeChecked<T>(base: T, override: unknown, source: string, pref
 /** Apply field rules; throws on the first violation. */
 export function checkRules(config: unknown, fieldRules: Rules, source: string): void {
   for (const [path, rule] of Object.entries(fieldRules)) {
-    const value = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown> | undefined)?.[key], config);
+    const value = path
+      .split('.')
+      .reduce<unknown>((obj, key) => (obj as Record<string, unknown> | undefined)?.[key], config);
     const expectation = rule(value);
     if (expectation !== null) throw new ConfigError(path, expectation, value, source);
   }
@@ -75,13 +96,24 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** Set a dotted path in a plain override object (for CLI flags), parsing the value by the default's type. */
-export function setPath(target: Record<string, unknown>, defaults: unknown, path: string, raw: string, source: string): void {
+export function setPath(
+  target: Record<string, unknown>,
+  defaults: unknown,
+  path: string,
+  raw: string,
+  source: string,
+): void {
   const keys = path.split('.');
   let def: unknown = defaults;
   let obj = target;
   keys.forEach((key, i) => {
     if (jsonType(def) !== 'object' || !(key in (def as object))) {
-      throw new ConfigError(keys.slice(0, i + 1).join('.'), 'a known config key', `unknown key "${key}"`, source);
+      throw new ConfigError(
+        keys.slice(0, i + 1).join('.'),
+        'a known config key',
+        `unknown key "${key}"`,
+        source,
+      );
     }
     def = (def as Record<string, unknown>)[key];
     if (i === keys.length - 1) {
@@ -97,7 +129,8 @@ function parseAs(example: unknown, raw: string, path: string, source: string): u
   switch (jsonType(example)) {
     case 'number': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(path, 'a number', raw, source);
+      if (raw.trim() === '' || !Number.isFinite(n))
+        throw new ConfigError(path, 'a number', raw, source);
       return n;
     }
     case 'boolean':
@@ -105,12 +138,18 @@ function parseAs(example: unknown, raw: string, path: string, source: string): u
       throw new ConfigError(path, 'true or false', raw, source);
     case 'array': {
       const parts = raw.split(',').map((s) => Number(s.trim()));
-      if (parts.some((n) => !Number.isFinite(n))) throw new ConfigError(path, 'comma-separated numbers', raw, source);
+      if (parts.some((n) => !Number.isFinite(n)))
+        throw new ConfigError(path, 'comma-separated numbers', raw, source);
       return parts;
     }
     case 'string':
       return raw;
     default:
-      throw new ConfigError(path, 'a leaf value (number, string, boolean or list)', 'a section', source);
+      throw new ConfigError(
+        path,
+        'a leaf value (number, string, boolean or list)',
+        'a section',
+        source,
+      );
   }
 }

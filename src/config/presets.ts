@@ -11,7 +11,12 @@ import { ConfigError, DataError } from '../errors.js';
 export const PRESET_DIR = fileURLToPath(new URL('../../configs/', import.meta.url));
 
 export function presetNames(): string[] {
-  return existsSync(PRESET_DIR) ? readdirSync(PRESET_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort() : [];
+  return existsSync(PRESET_DIR)
+    ? readdirSync(PRESET_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 export function loadPreset(nameOrPath: string): { source: string; values: unknown } {
@@ -19,7 +24,11 @@ export function loadPreset(nameOrPath: string): { source: string; values: unknow
   const file = isPath ? nameOrPath : join(PRESET_DIR, `${nameOrPath}.json`);
   if (!existsSync(file)) {
     if (isPath) throw new DataError(file, 'preset file does not exist');
-    throw new ConfigError('--preset', `one of ${presetNames().join(', ')} or a path to a .json file`, nameOrPath);
+    throw new ConfigError(
+      '--preset',
+      `one of ${presetNames().join(', ')} or a path to a .json file`,
+      nameOrPath,
+    );
   }
   let values: unknown;
   try {

@@ -9,7 +9,12 @@ import { Rng } from '../backend/random.js';
 export const SAMPLE_RATE = 16000;
 
 /** One batch of tones: Float32Array [B × samples], row-major per item, roughly unit variance. */
-export function toneBatch(seed: number, index: number, batch: number, samples: number): Float32Array {
+export function toneBatch(
+  seed: number,
+  index: number,
+  batch: number,
+  samples: number,
+): Float32Array {
   const rng = new Rng((seed * 1_000_003 + index * 7919 + 17) >>> 0);
   const out = new Float32Array(batch * samples);
   for (let b = 0; b < batch; b++) {

@@ -44,7 +44,11 @@ export class ToneSource implements AudioBatchSource {
     // Tones have no finite training set: a fixed set of `items` windows from a separate index range.
     for (let i = 0; i < Math.floor(items / this.batchSize); i++) {
       const audio = toneBatch(this.seed, 1_000_000 + i, this.batchSize, this.windowSamples);
-      yield { audio, speaker: new Int32Array(this.batchSize).fill(-1), startSample: new Int32Array(this.batchSize).fill(-1) };
+      yield {
+        audio,
+        speaker: new Int32Array(this.batchSize).fill(-1),
+        startSample: new Int32Array(this.batchSize).fill(-1),
+      };
     }
   }
 
@@ -54,14 +58,20 @@ export class ToneSource implements AudioBatchSource {
 
   async setState(state: unknown): Promise<void> {
     const s = state as { kind?: string; index?: number };
-    if (s?.kind !== 'tones' || !Number.isInteger(s.index)) throw new Error(`tone source: cannot restore state ${JSON.stringify(state)}`);
+    if (s?.kind !== 'tones' || !Number.isInteger(s.index))
+      throw new Error(`tone source: cannot restore state ${JSON.stringify(state)}`);
     this.index = s.index!;
   }
 }
 
 /** The slice of a corpus that training needs (see src/data/audio). */
 export interface WindowCorpus {
-  epoch(split: 'train', batchSize: number, rng: Rng, opts?: { shuffle?: boolean }): AsyncIterable<LabelledWindows>;
+  epoch(
+    split: 'train',
+    batchSize: number,
+    rng: Rng,
+    opts?: { shuffle?: boolean },
+  ): AsyncIterable<LabelledWindows>;
 }
 
 interface CorpusState {
@@ -96,7 +106,9 @@ export class CorpusSource implements AudioBatchSource {
 
   async next(): Promise<Float32Array> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      this.iterator ??= this.corpus.epoch('train', this.batchSize, this.rng)[Symbol.asyncIterator]();
+      this.iterator ??= this.corpus
+        .epoch('train', this.batchSize, this.rng)
+        [Symbol.asyncIterator]();
       const { value, done } = await this.iterator.next();
       if (!done) {
         this.batchInEpoch += 1;
@@ -108,24 +120,38 @@ export class CorpusSource implements AudioBatchSource {
       this.batchInEpoch = 0;
       this.epochRng = this.rng.getState();
     }
-    throw new DataError('training corpus', `an epoch yields no batch of ${this.batchSize} windows (too few training utterances)`);
+    throw new DataError(
+      'training corpus',
+      `an epoch yields no batch of ${this.batchSize} windows (too few training utterances)`,
+    );
   }
 
   async *finitePass(draws: number): AsyncGenerator<LabelledWindows> {
     // `draws` epochs of one random window per utterance, in a fixed order and with fixed seeds.
     for (let d = 0; d < draws; d++) {
-      yield* this.corpus.epoch('train', this.batchSize, new Rng((this.seed * 31 + 0x5eed + d) >>> 0), { shuffle: false });
+      yield* this.corpus.epoch(
+        'train',
+        this.batchSize,
+        new Rng((this.seed * 31 + 0x5eed + d) >>> 0),
+        { shuffle: false },
+      );
     }
   }
 
   getState(): unknown {
-    const state: CorpusState = { kind: 'corpus', epoch: this.epochIndex, epochRng: this.epochRng, batchInEpoch: this.batchInEpoch };
+    const state: CorpusState = {
+      kind: 'corpus',
+      epoch: this.epochIndex,
+      epochRng: this.epochRng,
+      batchInEpoch: this.batchInEpoch,
+    };
     return state;
   }
 
   async setState(state: unknown): Promise<void> {
     const s = state as CorpusState;
-    if (s?.kind !== 'corpus') throw new Error(`corpus source: cannot restore state ${JSON.stringify(state)}`);
+    if (s?.kind !== 'corpus')
+      throw new Error(`corpus source: cannot restore state ${JSON.stringify(state)}`);
     this.rng.setState(s.epochRng);
     this.epochIndex = s.epoch;
     this.epochRng = s.epochRng;

@@ -105,7 +105,12 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     layout: 'gim-6',
     depth: 0,
   },
-  loss: { predictionSteps: 12, negativeSamples: 10, sampling: 'batch-permutation', subsampleWindow: 128 },
+  loss: {
+    predictionSteps: 12,
+    negativeSamples: 10,
+    sampling: 'batch-permutation',
+    subsampleWindow: 128,
+  },
   train: {
     batchSize: 8,
     learningRate: 2e-4,
@@ -133,7 +138,9 @@ const AUDIO_RULES = {
   'train.schedule': rules.oneOf('simultaneous', 'sequential'),
   'train.updatePeriods': rules.nonNegativeInts,
   'train.stepsPerModule': rules.nonNegativeInt,
-  'train.lossTarget': ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number >= 0')) as (v: unknown) => string | null,
+  'train.lossTarget': ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number >= 0')) as (
+    v: unknown,
+  ) => string | null,
   'loss.predictionSteps': rules.positiveInt,
   'loss.negativeSamples': rules.positiveInt,
   'loss.sampling': rules.oneOf(...NEGATIVE_SAMPLING_METHODS),
@@ -174,7 +181,9 @@ export function encoderLengths(encoder: AudioEncoderConfig, samples: number): nu
 }
 
 /** Merge overrides into the defaults, validate once, freeze. */
-export function resolveAudioConfig(overrides: readonly { source: string; values: unknown }[] = []): AudioGimConfig {
+export function resolveAudioConfig(
+  overrides: readonly { source: string; values: unknown }[] = [],
+): AudioGimConfig {
   let config: AudioGimConfig = DEFAULT_AUDIO_CONFIG;
   for (const { source, values } of overrides) {
     config = mergeChecked(config, values, source);
@@ -189,30 +198,52 @@ function checkConsistency(config: AudioGimConfig): void {
   const { encoder, loss, data } = config;
   const layers = encoder.kernels.length;
   if (encoder.strides.length !== layers || encoder.paddings.length !== layers) {
-    throw new ConfigError('encoder.strides/paddings', `${layers} entries each (one per kernel)`, `${encoder.strides.length} strides and ${encoder.paddings.length} paddings`);
+    throw new ConfigError(
+      'encoder.strides/paddings',
+      `${layers} entries each (one per kernel)`,
+      `${encoder.strides.length} strides and ${encoder.paddings.length} paddings`,
+    );
   }
   const moduleCount = layoutModuleCount(encoder.layout, layers);
   if (encoder.depth > moduleCount) {
-    throw new ConfigError('encoder.depth', `at most ${moduleCount} (the modules of layout ${encoder.layout}), or 0 for all`, encoder.depth);
+    throw new ConfigError(
+      'encoder.depth',
+      `at most ${moduleCount} (the modules of layout ${encoder.layout}), or 0 for all`,
+      encoder.depth,
+    );
   }
   const built = encoder.depth || moduleCount;
   const periods = config.train.updatePeriods;
   if (periods.length > 0 && (periods.length !== built || periods.some((p) => p < 1))) {
-    throw new ConfigError('train.updatePeriods', `[] or ${built} periods >= 1 (one per module)`, periods);
+    throw new ConfigError(
+      'train.updatePeriods',
+      `[] or ${built} periods >= 1 (one per module)`,
+      periods,
+    );
   }
   if (config.cache.enabled && config.train.schedule !== 'sequential') {
-    throw new ConfigError('cache.enabled', "train.schedule 'sequential' (a module's outputs are cached once it is frozen)", `schedule ${JSON.stringify(config.train.schedule)}`);
+    throw new ConfigError(
+      'cache.enabled',
+      "train.schedule 'sequential' (a module's outputs are cached once it is frozen)",
+      `schedule ${JSON.stringify(config.train.schedule)}`,
+    );
   }
-  if (encoder.layout === 'gim-5' && layers < 2) throw new ConfigError('encoder.layout', 'at least 2 conv layers for gim-5', layers);
+  if (encoder.layout === 'gim-5' && layers < 2)
+    throw new ConfigError('encoder.layout', 'at least 2 conv layers for gim-5', layers);
   const lengths = encoderLengths(encoder, data.windowSamples);
   const finalLength = lengths[lengths.length - 1]!;
   if (lengths.some((l) => l < 1)) {
     const total = encoder.strides.reduce((a, b) => a * b, 1);
-    throw new ConfigError('data.windowSamples', `a window long enough for the encoder (at least about ${total * 2} samples)`, data.windowSamples);
+    throw new ConfigError(
+      'data.windowSamples',
+      `a window long enough for the encoder (at least about ${total * 2} samples)`,
+      data.windowSamples,
+    );
   }
   // Every module scores positives on its own sequence (or a subsample window of it); the shortest
   // is the last conv's output. K must leave at least one positive there.
-  const scored = loss.subsampleWindow > 0 ? Math.min(finalLength, loss.subsampleWindow) : finalLength;
+  const scored =
+    loss.subsampleWindow > 0 ? Math.min(finalLength, loss.subsampleWindow) : finalLength;
   if (loss.predictionSteps >= scored) {
     throw new ConfigError(
       'loss.predictionSteps',

@@ -29,9 +29,15 @@ export function audioModuleSpecs(layout: AudioLayout, convCount: number): AudioM
     case 'cpc':
       return [{ convLayers: all, hasGru: true }];
     case 'gim-5':
-      return [...all.slice(0, -1).map((i) => ({ convLayers: [i], hasGru: false })), { convLayers: [convCount - 1], hasGru: true }];
+      return [
+        ...all.slice(0, -1).map((i) => ({ convLayers: [i], hasGru: false })),
+        { convLayers: [convCount - 1], hasGru: true },
+      ];
     case 'gim-6':
-      return [...all.map((i) => ({ convLayers: [i], hasGru: false })), { convLayers: [], hasGru: true }];
+      return [
+        ...all.map((i) => ({ convLayers: [i], hasGru: false })),
+        { convLayers: [], hasGru: true },
+      ];
   }
 }
 
@@ -70,9 +76,14 @@ export class AudioGimModule extends BaseModule {
       this.convs.push(this.registerChild(`conv${layer + 1}`, conv));
       channels = encoder.channels;
     }
-    this.gru = spec.hasGru ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng)) : null;
+    this.gru = spec.hasGru
+      ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng))
+      : null;
     const contextChannels = this.gru ? encoder.gruHidden : channels;
-    this.infoNce = this.registerChild('loss', new SequenceInfoNce(contextChannels, channels, loss, rng));
+    this.infoNce = this.registerChild(
+      'loss',
+      new SequenceInfoNce(contextChannels, channels, loss, rng),
+    );
   }
 
   /** Channels of z. */

@@ -12,7 +12,11 @@ import { trainStackStep, type ModuleStepStats } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { AudioBatchSource, LabelledWindows } from './audio-batches.js';
 import { CacheSource } from '../cache/cache-source.js';
-import { writeActivationCache, type CacheItemBatch, type LazyItemBatch } from '../cache/activation-cache.js';
+import {
+  writeActivationCache,
+  type CacheItemBatch,
+  type LazyItemBatch,
+} from '../cache/activation-cache.js';
 import { join } from 'node:path';
 
 export interface StepRecord {
@@ -67,7 +71,13 @@ export interface ResumeOptions {
 }
 
 /** Config fields that may differ when resuming (they do not change the model or the data). */
-const RESUMABLE_FIELDS = new Set(['train.steps', 'train.logEvery', 'train.checkpointEvery', 'train.stepsPerModule', 'train.lossTarget']);
+const RESUMABLE_FIELDS = new Set([
+  'train.steps',
+  'train.logEvery',
+  'train.checkpointEvery',
+  'train.stepsPerModule',
+  'train.lossTarget',
+]);
 
 export class AudioTrainer {
   readonly model: AudioGimModel;
@@ -86,7 +96,9 @@ export class AudioTrainer {
     // Weights come from their own stream so that the data/negatives stream does not depend on model size.
     const initRng = new Rng(config.train.seed);
     this.model = new AudioGimModel(config.encoder, config.loss, initRng);
-    this.optimizers = this.model.modules.map((m) => new Adam(m.namedParameters(), config.train.learningRate));
+    this.optimizers = this.model.modules.map(
+      (m) => new Adam(m.namedParameters(), config.train.learningRate),
+    );
   }
 
   static create(config: AudioGimConfig, source: AudioBatchSource): AudioTrainer {
@@ -98,12 +110,21 @@ export class AudioTrainer {
    * RESUMABLE_FIELDS. With `addModule`, `config.encoder.depth` must be one more than the
    * checkpoint's: earlier modules are loaded and frozen, only the new module trains.
    */
-  static async resume(dir: string, config: AudioGimConfig, source: AudioBatchSource, options: ResumeOptions = {}): Promise<AudioTrainer> {
+  static async resume(
+    dir: string,
+    config: AudioGimConfig,
+    source: AudioBatchSource,
+    options: ResumeOptions = {},
+  ): Promise<AudioTrainer> {
     const ckpt = loadCheckpoint<AudioCheckpointMeta>(dir);
-    if (ckpt.meta.kind !== 'audio-gim') throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "audio-gim"`);
+    if (ckpt.meta.kind !== 'audio-gim')
+      throw new CheckpointError(dir, `holds a "${ckpt.meta.kind}" model, expected "audio-gim"`);
     const savedDepth = moduleCount(ckpt.meta.config.encoder);
     if (options.addModule) {
-      const want = { ...ckpt.meta.config, encoder: { ...ckpt.meta.config.encoder, depth: savedDepth + 1 } };
+      const want = {
+        ...ckpt.meta.config,
+        encoder: { ...ckpt.meta.config.encoder, depth: savedDepth + 1 },
+      };
       assertSameConfig(dir, want, config);
     } else {
       assertSameConfig(dir, ckpt.meta.config, config);
@@ -120,10 +141,16 @@ export class AudioTrainer {
         const key = `module${m + 1}.${name}`;
         const w = ckpt.tensors.get(key);
         if (!w || w.values.length !== v.size) {
-          throw new CheckpointError(dir, `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`);
+          throw new CheckpointError(
+            dir,
+            `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
+          );
         }
         v.assign(tf.tensor(w.values, v.shape));
-        moments.set(name, [ckpt.tensors.get(`${key}#adam.m`)!.values, ckpt.tensors.get(`${key}#adam.v`)!.values]);
+        moments.set(name, [
+          ckpt.tensors.get(`${key}#adam.m`)!.values,
+          ckpt.tensors.get(`${key}#adam.v`)!.values,
+        ]);
       }
       trainer.optimizers[m]!.setState({ step: ckpt.meta.optimizerSteps[m]!, moments });
     });
@@ -150,8 +177,13 @@ export class AudioTrainer {
     const { train } = this.config;
     const count = this.model.modules.length;
     const { frozenBelow } = this.schedule;
-    if (train.schedule === 'sequential') return this.model.modules.map((_, m) => m === Math.min(frozenBelow, count - 1));
-    return this.model.modules.map((_, m) => m >= frozenBelow && (train.updatePeriods.length === 0 || this.stepCount % train.updatePeriods[m]! === 0));
+    if (train.schedule === 'sequential')
+      return this.model.modules.map((_, m) => m === Math.min(frozenBelow, count - 1));
+    return this.model.modules.map(
+      (_, m) =>
+        m >= frozenBelow &&
+        (train.updatePeriods.length === 0 || this.stepCount % train.updatePeriods[m]! === 0),
+    );
   }
 
   /** One step of the configured schedule. */
@@ -163,7 +195,17 @@ export class AudioTrainer {
     const active = this.activeModules();
     const top = active.lastIndexOf(true) + 1; // modules above the highest active one are not run
     const x = tf.tensor3d(audio, [config.train.batchSize, config.data.windowSamples, 1]); // [B, T, 1]
-    const stats = top === 0 ? [] : trainStackStep(this.model.modules.slice(0, top), this.optimizers, x, this.rng, active, (m, input) => this.model.modules[m]!.encode(input));
+    const stats =
+      top === 0
+        ? []
+        : trainStackStep(
+            this.model.modules.slice(0, top),
+            this.optimizers,
+            x,
+            this.rng,
+            active,
+            (m, input) => this.model.modules[m]!.encode(input),
+          );
     x.dispose();
     const modules = this.model.modules.map((_, m) => stats[m] ?? null);
     this.stepCount += 1;
@@ -173,7 +215,12 @@ export class AudioTrainer {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
+      memory: {
+        tensorBytes: mem.numBytes,
+        tensors: mem.numTensors,
+        rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      },
     };
   }
 
@@ -196,18 +243,31 @@ export class AudioTrainer {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: { tensorBytes: mem.numBytes, tensors: mem.numTensors, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
+      memory: {
+        tensorBytes: mem.numBytes,
+        tensors: mem.numTensors,
+        rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      },
     };
   }
 
   private cacheDir(module: number): string {
     const root = this.config.cache.dir || (this.runDir ? join(this.runDir, 'cache') : null);
-    if (!root) throw new CheckpointError('(no run directory)', 'the activation cache needs cache.dir or a run directory');
+    if (!root)
+      throw new CheckpointError(
+        '(no run directory)',
+        'the activation cache needs cache.dir or a run directory',
+      );
     return join(root, `module${module}`);
   }
 
   private openCache(module: number): CacheSource {
-    return new CacheSource(this.cacheDir(module), this.config.train.batchSize, this.config.train.seed + 100 + module);
+    return new CacheSource(
+      this.cacheDir(module),
+      this.config.train.batchSize,
+      this.config.train.seed + 100 + module,
+    );
   }
 
   /**
@@ -218,8 +278,11 @@ export class AudioTrainer {
     const frozen = this.model.modules[module - 1]!;
     const { cache, data } = this.config;
     const inputs: AsyncIterable<LabelledWindows | CacheItemBatch> =
-      module === 1 ? this.source.finitePass(cache.draws, cache.toneItems) : this.openCache(module - 1).inOrder();
-    const inputShape = module === 1 ? [data.windowSamples, 1] : this.openCache(module - 1).itemShape;
+      module === 1
+        ? this.source.finitePass(cache.draws, cache.toneItems)
+        : this.openCache(module - 1).inOrder();
+    const inputShape =
+      module === 1 ? [data.windowSamples, 1] : this.openCache(module - 1).itemShape;
     async function* lazy(): AsyncGenerator<LazyItemBatch> {
       for await (const batch of inputs) {
         const values = 'audio' in batch ? batch.audio : batch.values;
@@ -230,7 +293,11 @@ export class AudioTrainer {
             const x = tf.tensor(values, [count, ...inputShape]);
             const z = frozen.encode(x);
             x.dispose();
-            const out = { values: z.dataSync() as Float32Array, speaker: batch.speaker, startSample: batch.startSample };
+            const out = {
+              values: z.dataSync() as Float32Array,
+              speaker: batch.speaker,
+              startSample: batch.startSample,
+            };
             z.dispose();
             return out;
           },
@@ -244,11 +311,21 @@ export class AudioTrainer {
     probe.dispose();
     await writeActivationCache(dir, lazy(), {
       module,
-      source: module === 1 ? (data.source === 'tones' ? 'generated tones' : data.dir) : this.cacheDir(module - 1),
+      source:
+        module === 1
+          ? data.source === 'tones'
+            ? 'generated tones'
+            : data.dir
+          : this.cacheDir(module - 1),
       itemShape,
       dtype: cache.dtype,
       shardItems: cache.shardItems,
-      sampling: module === 1 ? (data.source === 'tones' ? `${cache.toneItems} fixed generated windows` : `${cache.draws} random window(s) per training utterance`) : 'as the cache below',
+      sampling:
+        module === 1
+          ? data.source === 'tones'
+            ? `${cache.toneItems} fixed generated windows`
+            : `${cache.draws} random window(s) per training utterance`
+          : 'as the cache below',
       onProgress: (items) => callbacks.onCache?.(module, items, dir),
     });
   }
@@ -260,13 +337,16 @@ export class AudioTrainer {
     const m = this.schedule.frozenBelow;
     const loss = modules[m]?.loss;
     if (loss === undefined) return;
-    const ema = Number.isNaN(this.schedule.smoothedLoss) ? loss : 0.9 * this.schedule.smoothedLoss + 0.1 * loss;
+    const ema = Number.isNaN(this.schedule.smoothedLoss)
+      ? loss
+      : 0.9 * this.schedule.smoothedLoss + 0.1 * loss;
     const steps = this.schedule.stepsInModule + 1;
     const budget = train.stepsPerModule || Math.ceil(train.steps / this.model.modules.length);
     const done = steps >= budget || (train.lossTarget > 0 && steps >= 10 && ema < train.lossTarget);
-    this.schedule = done && m < this.model.modules.length - 1
-      ? { frozenBelow: m + 1, stepsInModule: 0, smoothedLoss: Number.NaN }
-      : { frozenBelow: m, stepsInModule: steps, smoothedLoss: ema };
+    this.schedule =
+      done && m < this.model.modules.length - 1
+        ? { frozenBelow: m + 1, stepsInModule: 0, smoothedLoss: Number.NaN }
+        : { frozenBelow: m, stepsInModule: steps, smoothedLoss: ema };
   }
 
   /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
@@ -283,7 +363,12 @@ export class AudioTrainer {
       }
       records.push(record);
       callbacks.onStep?.(record);
-      if (dir && checkpointEvery > 0 && this.stepCount % checkpointEvery === 0 && this.stepCount < steps) {
+      if (
+        dir &&
+        checkpointEvery > 0 &&
+        this.stepCount % checkpointEvery === 0 &&
+        this.stepCount < steps
+      ) {
         callbacks.onCheckpoint?.(this.save(dir), this.stepCount);
       }
     }
@@ -325,7 +410,8 @@ export class AudioTrainer {
 /** Read only the resolved config stored in a checkpoint (for `--resume` and `gim eval`). */
 export function readCheckpointConfig(dir: string): AudioGimConfig {
   const meta = loadCheckpoint<AudioCheckpointMeta>(dir).meta;
-  if (meta.kind !== 'audio-gim') throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "audio-gim"`);
+  if (meta.kind !== 'audio-gim')
+    throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "audio-gim"`);
   return resolveAudioConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
 }
 
@@ -333,11 +419,19 @@ function assertSameConfig(dir: string, saved: unknown, requested: unknown, path 
   if (RESUMABLE_FIELDS.has(path)) return;
   if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
     for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
-      assertSameConfig(dir, (saved as Record<string, unknown>)[key], (requested as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      assertSameConfig(
+        dir,
+        (saved as Record<string, unknown>)[key],
+        (requested as Record<string, unknown>)[key],
+        path ? `${path}.${key}` : key,
+      );
     }
     return;
   }
   if (JSON.stringify(saved) !== JSON.stringify(requested)) {
-    throw new CheckpointError(dir, `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`);
+    throw new CheckpointError(
+      dir,
+      `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`,
+    );
   }
 }

@@ -9,7 +9,17 @@
  *   padding to a multiple of 4 bytes
  *   payload  float32 little-endian values of every tensor, concatenated
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync, existsSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  mkdirSync,
+  existsSync,
+  unlinkSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
@@ -20,7 +30,10 @@ const FORMAT_VERSION = 1;
 
 export interface CheckpointContents<Meta> {
   readonly meta: Meta;
-  readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly values: Float32Array }>;
+  readonly tensors: ReadonlyMap<
+    string,
+    { readonly shape: readonly number[]; readonly values: Float32Array }
+  >;
 }
 
 export function checkpointPath(dir: string): string {
@@ -39,7 +52,15 @@ export function saveCheckpoint<Meta>(dir: string, contents: CheckpointContents<M
   for (const e of entries) payload.set(contents.tensors.get(e.name)!.values, e.offset);
   const payloadBytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const sha = createHash('sha256').update(payloadBytes).digest('hex');
-  const header = Buffer.from(JSON.stringify({ formatVersion: FORMAT_VERSION, meta: contents.meta, tensors: entries, payloadSha256: sha }), 'utf8');
+  const header = Buffer.from(
+    JSON.stringify({
+      formatVersion: FORMAT_VERSION,
+      meta: contents.meta,
+      tensors: entries,
+      payloadSha256: sha,
+    }),
+    'utf8',
+  );
   const prefix = Buffer.alloc(12);
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.length, 8);
@@ -60,7 +81,8 @@ export function saveCheckpoint<Meta>(dir: string, contents: CheckpointContents<M
 
 export function loadCheckpoint<Meta>(dir: string): CheckpointContents<Meta> {
   const file = checkpointPath(dir);
-  if (!existsSync(file)) throw new CheckpointError(file, 'no such file (expected a directory written by `gim train`)');
+  if (!existsSync(file))
+    throw new CheckpointError(file, 'no such file (expected a directory written by `gim train`)');
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -68,30 +90,58 @@ export function loadCheckpoint<Meta>(dir: string): CheckpointContents<Meta> {
     throw new CheckpointError(file, `cannot read: ${(err as Error).message}`);
   }
   if (bytes.length < 12 || bytes.toString('ascii', 0, 8) !== MAGIC) {
-    throw new CheckpointError(file, `not a greedy-infomax checkpoint (expected magic "${MAGIC}", found ${JSON.stringify(bytes.toString('latin1', 0, Math.min(8, bytes.length)))})`);
+    throw new CheckpointError(
+      file,
+      `not a greedy-infomax checkpoint (expected magic "${MAGIC}", found ${JSON.stringify(bytes.toString('latin1', 0, Math.min(8, bytes.length)))})`,
+    );
   }
   const headerLength = bytes.readUInt32LE(8);
-  if (12 + headerLength > bytes.length) throw new CheckpointError(file, `truncated: header of ${headerLength} bytes but file has ${bytes.length}`);
-  let header: { formatVersion: number; meta: Meta; tensors: { name: string; shape: number[]; offset: number; length: number }[]; payloadSha256: string };
+  if (12 + headerLength > bytes.length)
+    throw new CheckpointError(
+      file,
+      `truncated: header of ${headerLength} bytes but file has ${bytes.length}`,
+    );
+  let header: {
+    formatVersion: number;
+    meta: Meta;
+    tensors: { name: string; shape: number[]; offset: number; length: number }[];
+    payloadSha256: string;
+  };
   try {
     header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
   } catch {
     throw new CheckpointError(file, 'corrupt header (invalid JSON)');
   }
   if (header.formatVersion !== FORMAT_VERSION) {
-    throw new CheckpointError(file, `format version ${header.formatVersion} is not supported (expected ${FORMAT_VERSION})`);
+    throw new CheckpointError(
+      file,
+      `format version ${header.formatVersion} is not supported (expected ${FORMAT_VERSION})`,
+    );
   }
   const start = 12 + headerLength + ((4 - ((12 + headerLength) % 4)) % 4);
   const payloadBytes = bytes.subarray(start);
   const total = header.tensors.reduce((a, t) => a + t.length, 0);
   if (payloadBytes.length !== total * 4) {
-    throw new CheckpointError(file, `truncated or padded payload: expected ${total * 4} bytes, found ${payloadBytes.length}`);
+    throw new CheckpointError(
+      file,
+      `truncated or padded payload: expected ${total * 4} bytes, found ${payloadBytes.length}`,
+    );
   }
   const sha = createHash('sha256').update(payloadBytes).digest('hex');
-  if (sha !== header.payloadSha256) throw new CheckpointError(file, 'corrupt payload (checksum mismatch)');
-  const payload = new Float32Array(payloadBytes.buffer.slice(payloadBytes.byteOffset, payloadBytes.byteOffset + payloadBytes.length));
+  if (sha !== header.payloadSha256)
+    throw new CheckpointError(file, 'corrupt payload (checksum mismatch)');
+  const payload = new Float32Array(
+    payloadBytes.buffer.slice(
+      payloadBytes.byteOffset,
+      payloadBytes.byteOffset + payloadBytes.length,
+    ),
+  );
   const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const t of header.tensors) tensors.set(t.name, { shape: t.shape, values: payload.subarray(t.offset, t.offset + t.length) });
+  for (const t of header.tensors)
+    tensors.set(t.name, {
+      shape: t.shape,
+      values: payload.subarray(t.offset, t.offset + t.length),
+    });
   return { meta: header.meta, tensors };
 }
 

@@ -40,7 +40,10 @@ export function trainModuleStep(
     return out.loss;
   }, module.parameters());
   optimizer.apply(grads);
-  const stats = { loss: value.dataSync()[0]!, accuracy: (accuracy as unknown as Scalar).dataSync()[0]! };
+  const stats = {
+    loss: value.dataSync()[0]!,
+    accuracy: (accuracy as unknown as Scalar).dataSync()[0]!,
+  };
   tf.dispose([value, accuracy as unknown as Scalar, ...Object.values(grads)]);
   return { z: z as unknown as Tensor, stats };
 }
@@ -67,7 +70,8 @@ export function trainStackStep(
       z = step.z;
       stats.push(step.stats);
     } else {
-      if (!forwardOnly) throw new Error('trainStackStep: an inactive module needs a forwardOnly function');
+      if (!forwardOnly)
+        throw new Error('trainStackStep: an inactive module needs a forwardOnly function');
       z = forwardOnly(m, input);
       stats.push(null);
     }

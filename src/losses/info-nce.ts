@@ -66,19 +66,30 @@ export class SequenceInfoNce extends BaseModule {
       this.config.sampling,
       rng,
     );
-    return infoNceWithDraw(z, c, this.predictor.weight, this.config.predictionSteps, this.config.negativeSamples, draw);
+    return infoNceWithDraw(
+      z,
+      c,
+      this.predictor.weight,
+      this.config.predictionSteps,
+      this.config.negativeSamples,
+      draw,
+    );
   }
 }
 
 /** Validates shapes; K must leave at least one positive position. */
 export function checkShapes(z: Tensor, c: Tensor, K: number, subsampleWindow: number): void {
   if (z.rank !== 3 || c.rank !== 3 || z.shape[0] !== c.shape[0] || z.shape[1] !== c.shape[1]) {
-    throw new ShapeError(`InfoNCE: expected z [B, L, C] and c [B, L, D] with equal B and L, found z [${z.shape}] and c [${c.shape}]`);
+    throw new ShapeError(
+      `InfoNCE: expected z [B, L, C] and c [B, L, D] with equal B and L, found z [${z.shape}] and c [${c.shape}]`,
+    );
   }
   const L = z.shape[1]!;
   const Lw = subsampleWindow > 0 ? Math.min(L, subsampleWindow) : L;
   if (K >= Lw) {
-    throw new ShapeError(`InfoNCE: predictionSteps K = ${K} needs a sequence longer than K, but the scored window has ${Lw} steps`);
+    throw new ShapeError(
+      `InfoNCE: predictionSteps K = ${K} needs a sequence longer than K, but the scored window has ${Lw} steps`,
+    );
   }
 }
 
@@ -122,7 +133,8 @@ function stepGrid(B: number, L: number, K: number, N: number, draw: InfoNceDraw)
         for (let n = 0; n < N; n++) {
           const v = idx[r * N + n]!;
           // 'step' draws index step k's positives; map them to rows of the full z.
-          negRow[cell * N + n] = draw.source === 'full' ? v : Math.floor(v / steps) * L + s + (v % steps) + k;
+          negRow[cell * N + n] =
+            draw.source === 'full' ? v : Math.floor(v / steps) * L + s + (v % steps) + k;
         }
       }
     }

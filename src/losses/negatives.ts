@@ -16,7 +16,11 @@
  */
 import type { Rng } from '../backend/random.js';
 
-export const NEGATIVE_SAMPLING_METHODS = ['batch-permutation', 'offset', 'within-sequence'] as const;
+export const NEGATIVE_SAMPLING_METHODS = [
+  'batch-permutation',
+  'offset',
+  'within-sequence',
+] as const;
 export type NegativeSampling = (typeof NEGATIVE_SAMPLING_METHODS)[number];
 
 export interface InfoNceShape {
@@ -46,7 +50,11 @@ export interface InfoNceDraw {
 }
 
 /** Draw the subsample window and all negative indices for one loss call. */
-export function drawNegatives(shape: InfoNceShape, method: NegativeSampling, rng: Rng): InfoNceDraw {
+export function drawNegatives(
+  shape: InfoNceShape,
+  method: NegativeSampling,
+  rng: Rng,
+): InfoNceDraw {
   const { batch: B, length: L, predictionSteps: K, negativeSamples: N, subsampleWindow } = shape;
   let windowStart = 0;
   let windowLength = L;

@@ -37,8 +37,14 @@ export class Adam {
     this.beta2 = beta2;
     this.epsilon = epsilon;
     for (const [name, p] of params) {
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -69,7 +75,10 @@ export class Adam {
   getState(): AdamState {
     const moments = new Map<string, readonly [Float32Array, Float32Array]>();
     for (const name of this.params.keys()) {
-      moments.set(name, [this.m.get(name)!.dataSync() as Float32Array, this.v.get(name)!.dataSync() as Float32Array]);
+      moments.set(name, [
+        this.m.get(name)!.dataSync() as Float32Array,
+        this.v.get(name)!.dataSync() as Float32Array,
+      ]);
     }
     return { step: this.stepCount, moments };
   }

@@ -18,7 +18,10 @@ export interface Conv1dSpec {
 }
 
 /** Output length of a conv with this spec, as PyTorch computes it. */
-export function conv1dOutputLength(inputLength: number, spec: Pick<Conv1dSpec, 'kernel' | 'stride' | 'padding'>): number {
+export function conv1dOutputLength(
+  inputLength: number,
+  spec: Pick<Conv1dSpec, 'kernel' | 'stride' | 'padding'>,
+): number {
   return Math.floor((inputLength + 2 * spec.padding - spec.kernel) / spec.stride) + 1;
 }
 
@@ -35,9 +38,16 @@ export class Conv1d extends BaseModule {
     const bound = torchDefaultBound(inChannels * kernel);
     this.weight = this.register(
       'weight',
-      makeVariable(uniformValues(rng, kernel * inChannels * outChannels, bound), [1, kernel, inChannels, outChannels], 'conv1d_w'),
+      makeVariable(
+        uniformValues(rng, kernel * inChannels * outChannels, bound),
+        [1, kernel, inChannels, outChannels],
+        'conv1d_w',
+      ),
     );
-    this.bias = this.register('bias', makeVariable(uniformValues(rng, outChannels, bound), [outChannels], 'conv1d_b'));
+    this.bias = this.register(
+      'bias',
+      makeVariable(uniformValues(rng, outChannels, bound), [outChannels], 'conv1d_b'),
+    );
   }
 
   /** x: [B, T, Cin] → [B, T', Cout] (no activation). */
@@ -45,19 +55,28 @@ export class Conv1d extends BaseModule {
     const [batch, length, channels] = x.shape as [number, number, number];
     const { inChannels, outChannels, stride, padding } = this.spec;
     if (x.rank !== 3 || channels !== inChannels) {
-      throw new ShapeError(`Conv1d: expected input [B, T, ${inChannels}], found [${x.shape.join(', ')}]`);
+      throw new ShapeError(
+        `Conv1d: expected input [B, T, ${inChannels}], found [${x.shape.join(', ')}]`,
+      );
     }
     const outLength = conv1dOutputLength(length, this.spec);
     if (outLength < 1) {
-      throw new ShapeError(`Conv1d: input length ${length} is too short for kernel ${this.spec.kernel}`);
+      throw new ShapeError(
+        `Conv1d: input length ${length} is too short for kernel ${this.spec.kernel}`,
+      );
     }
     const x4 = x.reshape([batch, 1, length, inChannels]); // [B, 1, T, Cin]
-    const y4 = tf.conv2d(x4 as tf.Tensor4D, this.weight as unknown as tf.Tensor4D, [1, stride], [
-      [0, 0],
-      [0, 0],
-      [padding, padding],
-      [0, 0],
-    ]); // [B, 1, T', Cout]
+    const y4 = tf.conv2d(
+      x4 as tf.Tensor4D,
+      this.weight as unknown as tf.Tensor4D,
+      [1, stride],
+      [
+        [0, 0],
+        [0, 0],
+        [padding, padding],
+        [0, 0],
+      ],
+    ); // [B, 1, T', Cout]
     return tf.add(y4, this.bias).reshape([batch, outLength, outChannels]); // [B, T', Cout]
   }
 }

@@ -27,22 +27,39 @@ export class Gru extends BaseModule {
     // PyTorch initialises every GRU weight and bias U(±1/√hidden).
     const bound = torchDefaultBound(hiddenSize);
     const h3 = 3 * hiddenSize;
-    this.weightIh = this.register('weight_ih', makeVariable(uniformValues(rng, inputSize * h3, bound), [inputSize, h3], 'gru_wih'));
-    this.weightHh = this.register('weight_hh', makeVariable(uniformValues(rng, hiddenSize * h3, bound), [hiddenSize, h3], 'gru_whh'));
-    this.biasIh = this.register('bias_ih', makeVariable(uniformValues(rng, h3, bound), [h3], 'gru_bih'));
-    this.biasHh = this.register('bias_hh', makeVariable(uniformValues(rng, h3, bound), [h3], 'gru_bhh'));
+    this.weightIh = this.register(
+      'weight_ih',
+      makeVariable(uniformValues(rng, inputSize * h3, bound), [inputSize, h3], 'gru_wih'),
+    );
+    this.weightHh = this.register(
+      'weight_hh',
+      makeVariable(uniformValues(rng, hiddenSize * h3, bound), [hiddenSize, h3], 'gru_whh'),
+    );
+    this.biasIh = this.register(
+      'bias_ih',
+      makeVariable(uniformValues(rng, h3, bound), [h3], 'gru_bih'),
+    );
+    this.biasHh = this.register(
+      'bias_hh',
+      makeVariable(uniformValues(rng, h3, bound), [h3], 'gru_bhh'),
+    );
   }
 
   /** x: [B, T, in] → all hidden states [B, T, H]. */
   forward(x: Tensor): Tensor {
     const [batch, steps, features] = x.shape as [number, number, number];
     if (x.rank !== 3 || features !== this.inputSize) {
-      throw new ShapeError(`GRU: expected input [B, T, ${this.inputSize}], found [${x.shape.join(', ')}]`);
+      throw new ShapeError(
+        `GRU: expected input [B, T, ${this.inputSize}], found [${x.shape.join(', ')}]`,
+      );
     }
     const H = this.hiddenSize;
     // One input projection for all steps, then time-major so that unstack (not slice) feeds the
     // loop: slicing per step makes the backward pass O(T²) (backend-bench.md).
-    const xProj = tf.add(tf.matMul(x.reshape([batch * steps, features]), this.weightIh), this.biasIh); // [B*T, 3H]
+    const xProj = tf.add(
+      tf.matMul(x.reshape([batch * steps, features]), this.weightIh),
+      this.biasIh,
+    ); // [B*T, 3H]
     const timeMajor = xProj.reshape([batch, steps, 3 * H]).transpose([1, 0, 2]); // [T, B, 3H]
     const inputs = tf.unstack(timeMajor); // T × [B, 3H]
     let h: Tensor = tf.zeros([batch, H]);

@@ -21,7 +21,12 @@ export function torchDefaultBound(fanIn: number): number {
 }
 
 /** Xavier (Glorot) normal: N(0, 2/(fan_in + fan_out)). */
-export function xavierNormalValues(rng: Rng, size: number, fanIn: number, fanOut: number): Float32Array {
+export function xavierNormalValues(
+  rng: Rng,
+  size: number,
+  fanIn: number,
+  fanOut: number,
+): Float32Array {
   const std = Math.sqrt(2 / (fanIn + fanOut));
   const out = new Float32Array(size);
   for (let i = 0; i < size; i++) out[i] = rng.normal() * std;

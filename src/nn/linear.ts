@@ -30,7 +30,10 @@ export class Linear extends BaseModule {
     this.weight = this.register('weight', makeVariable(w, [inFeatures, outFeatures], 'linear_w'));
     // PyTorch initialises Linear biases U(±1/√fan_in) even when the weight init is overridden.
     this.bias = bias
-      ? this.register('bias', makeVariable(uniformValues(rng, outFeatures, bound), [outFeatures], 'linear_b'))
+      ? this.register(
+          'bias',
+          makeVariable(uniformValues(rng, outFeatures, bound), [outFeatures], 'linear_b'),
+        )
       : null;
   }
 

@@ -43,6 +43,9 @@ describe('Rng', () => {
 
   it('permutation contains every index once', () => {
     const p = Array.from(new Rng(5).permutation(100)).sort((x, y) => x - y);
-    assert.deepEqual(p, Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      p,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
   });
 });

@@ -21,6 +21,9 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown backend name with the list of valid ones', async () => {
-    await assert.rejects(() => initBackend('gpu' as never), /unknown backend "gpu"; expected one of auto, cpu, wasm/);
+    await assert.rejects(
+      () => initBackend('gpu' as never),
+      /unknown backend "gpu"; expected one of auto, cpu, wasm/,
+    );
   });
 });

@@ -4,11 +4,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromFloat16Bits, toFloat16Bits } from '../../src/cache/float16.js';
-import { readManifest, readShard, writeActivationCache, type LazyItemBatch } from '../../src/cache/activation-cache.js';
+import {
+  readManifest,
+  readShard,
+  writeActivationCache,
+  type LazyItemBatch,
+} from '../../src/cache/activation-cache.js';
 import { CacheSource } from '../../src/cache/cache-source.js';
 
 it('float16: exact for representable values, round-to-nearest-even, inf/nan/subnormals', () => {
-  for (const v of [0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24, 1.5, -1024, 0.333251953125]) assert.equal(fromFloat16Bits(toFloat16Bits(v)), v);
+  for (const v of [0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24, 1.5, -1024, 0.333251953125])
+    assert.equal(fromFloat16Bits(toFloat16Bits(v)), v);
   assert.equal(toFloat16Bits(1 + 2 ** -11), toFloat16Bits(1)); // tie → even
   assert.equal(fromFloat16Bits(toFloat16Bits(1 + 3 * 2 ** -11)), 1 + 2 * 2 ** -10); // tie → even (up)
   assert.equal(fromFloat16Bits(toFloat16Bits(1e6)), Infinity);
@@ -16,7 +22,10 @@ it('float16: exact for representable values, round-to-nearest-even, inf/nan/subn
   assert.equal(fromFloat16Bits(toFloat16Bits(1e-9)), 0);
   for (let i = 0; i < 1000; i++) {
     const v = (i - 500) * 0.731;
-    assert.ok(Math.abs(fromFloat16Bits(toFloat16Bits(v)) - v) <= Math.abs(v) * 2 ** -11 + 1e-7, `${v}`);
+    assert.ok(
+      Math.abs(fromFloat16Bits(toFloat16Bits(v)) - v) <= Math.abs(v) * 2 ** -11 + 1e-7,
+      `${v}`,
+    );
   }
 });
 
@@ -29,32 +38,70 @@ function* items(computed: number[], failAfter = Infinity): Generator<LazyItemBat
         if (b >= failAfter) throw new Error('interrupted');
         computed.push(b);
         const values = new Float32Array(12);
-        for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) values[i * 4 + j] = b * 3 + i + j / 4;
-        return { values, speaker: Int32Array.from([b, b, b]), startSample: Int32Array.from([0, 160, 320]) };
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 4; j++) values[i * 4 + j] = b * 3 + i + j / 4;
+        return {
+          values,
+          speaker: Int32Array.from([b, b, b]),
+          startSample: Int32Array.from([0, 160, 320]),
+        };
       },
     };
   }
 }
 
-const opts = { module: 1, source: 'test', itemShape: [2, 2], dtype: 'float16' as const, shardItems: 4, sampling: 'fixed' };
+const opts = {
+  module: 1,
+  source: 'test',
+  itemShape: [2, 2],
+  dtype: 'float16' as const,
+  shardItems: 4,
+  sampling: 'fixed',
+};
 
 it('writes shards + manifest; an interrupted write resumes from verified shards and skips their items', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gim-cache-'));
   try {
-    await assert.rejects(() => writeActivationCache(dir, (async function* () { yield* items([], 5); })(), opts), /interrupted/);
+    await assert.rejects(
+      () =>
+        writeActivationCache(
+          dir,
+          (async function* () {
+            yield* items([], 5);
+          })(),
+          opts,
+        ),
+      /interrupted/,
+    );
     assert.equal(readManifest(dir), null, 'no manifest for an incomplete cache');
     // Corrupt the last finished shard: it must be rewritten, not used.
     const progress = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')).shards;
     assert.equal(progress.length, 3); // 15 items written in batches → 3 full shards of 4
     writeFileSync(join(dir, progress[2].file), 'garbage');
     const computed: number[] = [];
-    const manifest = await writeActivationCache(dir, (async function* () { yield* items(computed); })(), opts);
-    assert.deepEqual(computed, [2, 3, 4, 5, 6, 7, 8, 9], 'batches 0–1 (items 0–7, shards 0–1) were not recomputed');
+    const manifest = await writeActivationCache(
+      dir,
+      (async function* () {
+        yield* items(computed);
+      })(),
+      opts,
+    );
+    assert.deepEqual(
+      computed,
+      [2, 3, 4, 5, 6, 7, 8, 9],
+      'batches 0–1 (items 0–7, shards 0–1) were not recomputed',
+    );
     assert.equal(manifest.items, 30);
-    assert.deepEqual(manifest.shards.map((s) => s.items), [4, 4, 4, 4, 4, 4, 4, 2]);
+    assert.deepEqual(
+      manifest.shards.map((s) => s.items),
+      [4, 4, 4, 4, 4, 4, 4, 2],
+    );
     const all: number[] = [];
     manifest.shards.forEach((_, i) => all.push(...readShard(dir, manifest, i).values));
-    assert.deepEqual(all, Array.from({ length: 120 }, (_, k) => Math.floor(k / 4) + (k % 4) / 4));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 120 }, (_, k) => Math.floor(k / 4) + (k % 4) / 4),
+    );
     assert.deepEqual(Array.from(readShard(dir, manifest, 7).speaker), [9, 9]);
     writeFileSync(join(dir, manifest.shards[0]!.file), 'x');
     assert.throws(() => readShard(dir, manifest, 0), /corrupt \(checksum mismatch\)/);
@@ -66,7 +113,13 @@ it('writes shards + manifest; an interrupted write resumes from verified shards 
 it('CacheSource: every item once per epoch (full shards), one shard in memory, exact resume', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gim-cache-src-'));
   try {
-    await writeActivationCache(dir, (async function* () { yield* items([]); })(), { ...opts, dtype: 'float32' });
+    await writeActivationCache(
+      dir,
+      (async function* () {
+        yield* items([]);
+      })(),
+      { ...opts, dtype: 'float32' },
+    );
     const a = new CacheSource(dir, 2, 5);
     const firstEpoch = new Set<number>();
     for (let i = 0; i < 14; i++) {

@@ -5,7 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers.js';
 
-const SMALL = ['--preset', 'tiny', '--channels', '8', '--set', 'encoder.gruHidden=8', '--window', '2560', '--batch-size', '2', '--backend', 'wasm', '--quiet'];
+const SMALL = [
+  '--preset',
+  'tiny',
+  '--channels',
+  '8',
+  '--set',
+  'encoder.gruHidden=8',
+  '--window',
+  '2560',
+  '--batch-size',
+  '2',
+  '--backend',
+  'wasm',
+  '--quiet',
+];
 
 it('gim train writes a checkpoint and a JSONL log, and --resume continues to --steps', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gim-cli-train-'));
@@ -14,11 +28,23 @@ it('gim train writes a checkpoint and a JSONL log, and --resume continues to --s
     const first = runCli(['train', ...SMALL, '--steps', '2', '--out', out]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /gim-6 \(6 modules\), generated tones, backend wasm/);
-    const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(log.length, 2);
     assert.equal(log[0].loss.length, 6);
     assert.ok(log[0].loss.every((l: number) => Math.abs(l - Math.log(11)) < 0.5));
-    const resumed = runCli(['train', '--resume', out, '--steps', '3', '--backend', 'wasm', '--quiet']);
+    const resumed = runCli([
+      'train',
+      '--resume',
+      out,
+      '--steps',
+      '3',
+      '--backend',
+      'wasm',
+      '--quiet',
+    ]);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /steps 2→3/);
     assert.equal(readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').length, 3);
@@ -39,9 +65,18 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
       [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
       [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
       [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],
-      [['train', ...SMALL, '--steps', '1', '--out', out], /--out: expected a directory without a checkpoint/],
-      [['train', '--resume', out, '--channels', '9'], /encoder\.channels is 8 in the checkpoint but 9 was requested/],
-      [['train', '--resume', join(dir, 'missing')], /checkpoint .*missing\/checkpoint\.gim: no such file/],
+      [
+        ['train', ...SMALL, '--steps', '1', '--out', out],
+        /--out: expected a directory without a checkpoint/,
+      ],
+      [
+        ['train', '--resume', out, '--channels', '9'],
+        /encoder\.channels is 8 in the checkpoint but 9 was requested/,
+      ],
+      [
+        ['train', '--resume', join(dir, 'missing')],
+        /checkpoint .*missing\/checkpoint\.gim: no such file/,
+      ],
       [['train', '--data', join(dir, 'no-corpus'), '--steps', '1'], /no-corpus/],
       [['info', '--backend', 'gpu'], /unknown backend "gpu"/],
     ];
@@ -61,5 +96,6 @@ it('gim info prints the backend and the paper per-module parameter counts', () =
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /backend: wasm/);
   assert.match(r.stdout, /threads: 1/);
-  for (const count of ['5,632', '2,097,664', '1,049,088', '591,360', '3,145,728', '1,572,864']) assert.ok(r.stdout.includes(count), count);
+  for (const count of ['5,632', '2,097,664', '1,049,088', '591,360', '3,145,728', '1,572,864'])
+    assert.ok(r.stdout.includes(count), count);
 });

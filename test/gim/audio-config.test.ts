@@ -26,15 +26,30 @@ it('later sources override earlier ones', () => {
 
 it('unknown keys, wrong types and bad values name the field, expected and found', () => {
   const cases: [unknown, RegExp][] = [
-    [{ train: { stepz: 1 } }, /preset: train\.stepz: expected one of the known keys .*found "unknown key \\"stepz\\""/],
+    [
+      { train: { stepz: 1 } },
+      /preset: train\.stepz: expected one of the known keys .*found "unknown key \\"stepz\\""/,
+    ],
     [{ train: { steps: '10' } }, /preset: train\.steps: expected a number, found "10"/],
-    [{ loss: { sampling: 'random' } }, /loss\.sampling: expected one of "batch-permutation", "offset", "within-sequence", found "random"/],
+    [
+      { loss: { sampling: 'random' } },
+      /loss\.sampling: expected one of "batch-permutation", "offset", "within-sequence", found "random"/,
+    ],
     [{ train: { batchSize: 0 } }, /train\.batchSize: expected a positive integer, found 0/],
-    [{ data: { windowSamples: 20 } }, /data\.windowSamples: expected a window long enough for the encoder/],
-    [{ loss: { predictionSteps: 200 } }, /loss\.predictionSteps: expected fewer than the 128 steps .* found 200/],
+    [
+      { data: { windowSamples: 20 } },
+      /data\.windowSamples: expected a window long enough for the encoder/,
+    ],
+    [
+      { loss: { predictionSteps: 200 } },
+      /loss\.predictionSteps: expected fewer than the 128 steps .* found 200/,
+    ],
     [{ encoder: { strides: [5, 4] } }, /encoder\.strides\/paddings: expected 5 entries each/],
   ];
   for (const [values, pattern] of cases) {
-    assert.throws(() => resolveAudioConfig([{ source: 'preset', values }]), (err: unknown) => err instanceof ConfigError && pattern.test(err.message));
+    assert.throws(
+      () => resolveAudioConfig([{ source: 'preset', values }]),
+      (err: unknown) => err instanceof ConfigError && pattern.test(err.message),
+    );
   }
 });

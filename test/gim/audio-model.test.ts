@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/backend/random.js';
 import { AudioGimModel, audioModuleSpecs } from '../../src/gim/audio-model.js';
-import { DEFAULT_AUDIO_CONFIG, encoderLengths, resolveAudioConfig } from '../../src/gim/audio-config.js';
+import {
+  DEFAULT_AUDIO_CONFIG,
+  encoderLengths,
+  resolveAudioConfig,
+} from '../../src/gim/audio-config.js';
 import { Adam } from '../../src/nn/adam.js';
 import { parameterCount } from '../../src/nn/module.js';
 import { trainModuleStep, trainStackStep } from '../../src/gim/train-step.js';
@@ -32,11 +36,18 @@ function changed(a: Float32Array, b: Float32Array): boolean {
 }
 
 it('encoder lengths for the paper window: 20480 → 4095 → 1023 → 512 → 257 → 128', () => {
-  assert.deepEqual(encoderLengths(DEFAULT_AUDIO_CONFIG.encoder, 20480), [4095, 1023, 512, 257, 128]);
+  assert.deepEqual(
+    encoderLengths(DEFAULT_AUDIO_CONFIG.encoder, 20480),
+    [4095, 1023, 512, 257, 128],
+  );
 });
 
 it('paper model parameter counts per module match the spec', () => {
-  const model = new AudioGimModel(DEFAULT_AUDIO_CONFIG.encoder, DEFAULT_AUDIO_CONFIG.loss, new Rng(0));
+  const model = new AudioGimModel(
+    DEFAULT_AUDIO_CONFIG.encoder,
+    DEFAULT_AUDIO_CONFIG.loss,
+    new Rng(0),
+  );
   const enc = model.modules.map((m) => m.encoderParameterCount());
   const pred = model.modules.map((m) => parameterCount(m.infoNce));
   assert.deepEqual(enc, [5632, 2_097_664, 1_049_088, 1_049_088, 1_049_088, 591_360]);
@@ -59,7 +70,14 @@ forEachBackend('audio GIM', () => {
     const reps = model.representations(x);
     assert.deepEqual(
       reps.map((r) => r.shape),
-      [[2, 511, 6], [2, 127, 6], [2, 64, 6], [2, 33, 6], [2, 16, 6], [2, 16, 5]],
+      [
+        [2, 511, 6],
+        [2, 127, 6],
+        [2, 64, 6],
+        [2, 33, 6],
+        [2, 16, 6],
+        [2, 16, 5],
+      ],
     );
     tf.dispose([x, ...reps]);
     model.dispose();
@@ -82,7 +100,11 @@ forEachBackend('audio GIM', () => {
       const after = snapshot(model);
       model.modules.forEach((_, m) => {
         const moved = before[m]!.some((p, i) => changed(p, after[m]![i]!));
-        assert.equal(moved, m === target, `module ${m + 1} ${moved ? 'moved' : 'did not move'} after a step on module ${target + 1}`);
+        assert.equal(
+          moved,
+          m === target,
+          `module ${m + 1} ${moved ? 'moved' : 'did not move'} after a step on module ${target + 1}`,
+        );
       });
       if (input !== x) input.dispose();
     }
@@ -106,8 +128,14 @@ forEachBackend('audio GIM', () => {
       const lowestConv = model.modules[0]!.convs[0]!.weight;
       const idx = model.modules[0]!.parameters().indexOf(lowestConv);
       assert.ok(changed(before[0]![idx]!, after[0]![idx]!), `${layout}: lowest conv did not move`);
-      model.modules.forEach((_, m) => assert.ok(before[m]!.some((p, i) => changed(p, after[m]![i]!)), `${layout}: module ${m + 1} did not move`));
-      for (const s of stats) assert.ok(s && Number.isFinite(s.loss) && s.accuracy >= 0 && s.accuracy <= 1);
+      model.modules.forEach((_, m) =>
+        assert.ok(
+          before[m]!.some((p, i) => changed(p, after[m]![i]!)),
+          `${layout}: module ${m + 1} did not move`,
+        ),
+      );
+      for (const s of stats)
+        assert.ok(s && Number.isFinite(s.loss) && s.accuracy >= 0 && s.accuracy <= 1);
       x.dispose();
       for (const o of optimizers) o.dispose();
       model.dispose();

@@ -22,8 +22,10 @@ const config = (values: object): AudioGimConfig =>
     },
     { source: 'case', values },
   ]);
-const tones = (c: AudioGimConfig) => new ToneSource(c.train.seed, c.train.batchSize, c.data.windowSamples);
-const weights = (t: AudioTrainer) => t.model.modules.map((m) => m.parameters().map((p) => Array.from(p.dataSync())));
+const tones = (c: AudioGimConfig) =>
+  new ToneSource(c.train.seed, c.train.batchSize, c.data.windowSamples);
+const weights = (t: AudioTrainer) =>
+  t.model.modules.map((m) => m.parameters().map((p) => Array.from(p.dataSync())));
 
 before(async () => {
   await initBackend('wasm');
@@ -47,16 +49,26 @@ it('--add-module: earlier modules stay bit-identical, only the new module trains
     t2.dispose();
     assert.deepEqual(after.slice(0, 2), before, 'earlier modules changed');
     assert.notDeepEqual(after[2], newBefore, 'the new module did not train');
-    for (const r of records) assert.deepEqual(r.modules.map((m) => m !== null), [false, false, true]);
+    for (const r of records)
+      assert.deepEqual(
+        r.modules.map((m) => m !== null),
+        [false, false, true],
+      );
     // Resuming a grown run without --add-module needs the grown config.
-    await assert.rejects(() => AudioTrainer.resume(dir, base, tones(base)), /encoder\.depth is 3 in the checkpoint but 2 was requested/);
+    await assert.rejects(
+      () => AudioTrainer.resume(dir, base, tones(base)),
+      /encoder\.depth is 3 in the checkpoint but 2 was requested/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 it("'sequential': one module at a time for its budget, lower modules frozen", async () => {
-  const c = config({ encoder: { depth: 3 }, train: { steps: 6, schedule: 'sequential', stepsPerModule: 2 } });
+  const c = config({
+    encoder: { depth: 3 },
+    train: { steps: 6, schedule: 'sequential', stepsPerModule: 2 },
+  });
   const t = AudioTrainer.create(c, tones(c));
   const snapshots = [weights(t)];
   const active: boolean[][] = [];
@@ -77,7 +89,13 @@ it("'sequential': one module at a time for its budget, lower modules frozen", as
   ]);
   for (let s = 0; s < 6; s++) {
     const trained = Math.floor(s / 2);
-    snapshots[s]!.forEach((w, m) => assert.equal(JSON.stringify(w) !== JSON.stringify(snapshots[s + 1]![m]), m === trained, `step ${s + 1}, module ${m + 1}`));
+    snapshots[s]!.forEach((w, m) =>
+      assert.equal(
+        JSON.stringify(w) !== JSON.stringify(snapshots[s + 1]![m]),
+        m === trained,
+        `step ${s + 1}, module ${m + 1}`,
+      ),
+    );
   }
 });
 
@@ -86,7 +104,10 @@ it('update periods: module m steps every p_m batches', async () => {
   const t = AudioTrainer.create(c, tones(c));
   const active: boolean[][] = [];
   await t.run(null, { onStep: (r) => active.push(r.modules.map((m) => m !== null)) });
-  assert.deepEqual(t.optimizers.map((o) => o.step), [4, 2, 1]);
+  assert.deepEqual(
+    t.optimizers.map((o) => o.step),
+    [4, 2, 1],
+  );
   t.dispose();
   assert.deepEqual(active, [
     [true, true, true],
@@ -94,7 +115,12 @@ it('update periods: module m steps every p_m batches', async () => {
     [true, true, false],
     [true, false, false],
   ]);
-  assert.throws(() => config({ train: { updatePeriods: [1, 2] } }), (e: unknown) => e instanceof ConfigError && /train\.updatePeriods: expected \[\] or 6 periods/.test(e.message));
+  assert.throws(
+    () => config({ train: { updatePeriods: [1, 2] } }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /train\.updatePeriods: expected \[\] or 6 periods/.test(e.message),
+  );
   assert.throws(() => config({ encoder: { depth: 7 } }), /encoder\.depth: expected at most 6/);
 });
 
@@ -109,10 +135,14 @@ it("'sequential' + activation cache: later modules train from stored outputs; re
     });
     const full = AudioTrainer.create(c, tones(c));
     const cacheEvents: number[] = [];
-    const fullLosses = (await full.run(dir, { onCache: (m) => cacheEvents.push(m) })).map((r) => r.modules.map((m) => m?.loss ?? null));
+    const fullLosses = (await full.run(dir, { onCache: (m) => cacheEvents.push(m) })).map((r) =>
+      r.modules.map((m) => m?.loss ?? null),
+    );
     full.dispose();
     assert.deepEqual([...new Set(cacheEvents)], [1, 2]);
-    const manifest = JSON.parse(readFileSync(join(dir, 'cache', 'module1', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'cache', 'module1', 'manifest.json'), 'utf8'),
+    );
     assert.deepEqual(manifest.itemShape, [511, 6]);
     assert.equal(manifest.items, 16);
     // Interrupted at step 3 (module 2 training from module 1's cache), then resumed.

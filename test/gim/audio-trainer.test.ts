@@ -25,7 +25,8 @@ const config = (steps: number, extra: object = {}) =>
     },
   ]);
 
-const tones = (c: ReturnType<typeof config>) => new ToneSource(c.train.seed, c.train.batchSize, c.data.windowSamples);
+const tones = (c: ReturnType<typeof config>) =>
+  new ToneSource(c.train.seed, c.train.batchSize, c.data.windowSamples);
 
 before(async () => {
   await initBackend('wasm');
@@ -53,16 +54,29 @@ it('a resumed run gives exactly the losses of an uninterrupted run', async () =>
 });
 
 it('every module starts near log(N+1) and a small model learns within 30 steps', async () => {
-  const c = resolveAudioConfig([{ source: 'test', values: { ...config(30), encoder: { ...config(30).encoder, channels: 16, gruHidden: 16 }, train: { ...config(30).train, learningRate: 2e-3 } } }]);
+  const c = resolveAudioConfig([
+    {
+      source: 'test',
+      values: {
+        ...config(30),
+        encoder: { ...config(30).encoder, channels: 16, gruHidden: 16 },
+        train: { ...config(30).train, learningRate: 2e-3 },
+      },
+    },
+  ]);
   const trainer = AudioTrainer.create(c, tones(c));
   const records = await trainer.run(null);
   trainer.dispose();
   const first = records[0]!.modules.map((m) => m!.loss);
   const last = records.slice(-5).map((r) => r.modules.map((m) => m!.loss));
-  for (const l of first) assert.ok(Math.abs(l - Math.log(5)) < 0.5, `initial loss ${l} vs log(5) = ${Math.log(5)}`);
+  for (const l of first)
+    assert.ok(Math.abs(l - Math.log(5)) < 0.5, `initial loss ${l} vs log(5) = ${Math.log(5)}`);
   first.forEach((l0, m) => {
     const mean = last.reduce((a, r) => a + r[m]!, 0) / last.length;
-    assert.ok(mean < l0 - 0.02, `module ${m + 1}: loss ${l0.toFixed(3)} → ${mean.toFixed(3)} did not fall`);
+    assert.ok(
+      mean < l0 - 0.02,
+      `module ${m + 1}: loss ${l0.toFixed(3)} → ${mean.toFixed(3)} did not fall`,
+    );
   });
 });
 
@@ -72,17 +86,31 @@ it('resume rejects a checkpoint of another config and a corrupt one, leaving fil
     const t = AudioTrainer.create(config(1), tones(config(1)));
     await t.run(dir);
     t.dispose();
-    const other = resolveAudioConfig([{ source: 'test', values: { ...config(1), encoder: { ...config(1).encoder, channels: 7 } } }]);
-    await assert.rejects(() => AudioTrainer.resume(dir, other, tones(other)), /encoder\.channels is 6 in the checkpoint but 7 was requested/);
+    const other = resolveAudioConfig([
+      { source: 'test', values: { ...config(1), encoder: { ...config(1).encoder, channels: 7 } } },
+    ]);
+    await assert.rejects(
+      () => AudioTrainer.resume(dir, other, tones(other)),
+      /encoder\.channels is 6 in the checkpoint but 7 was requested/,
+    );
     const bytes = readFileSync(checkpointPath(dir));
     const corrupt = Buffer.from(bytes);
     corrupt[corrupt.length - 3]! ^= 0xff;
     writeFileSync(checkpointPath(dir), corrupt);
-    await assert.rejects(() => AudioTrainer.resume(dir, config(2), tones(config(2))), (e: unknown) => e instanceof CheckpointError && /checksum mismatch/.test(e.message));
+    await assert.rejects(
+      () => AudioTrainer.resume(dir, config(2), tones(config(2))),
+      (e: unknown) => e instanceof CheckpointError && /checksum mismatch/.test(e.message),
+    );
     writeFileSync(checkpointPath(dir), bytes.subarray(0, 100));
-    await assert.rejects(() => AudioTrainer.resume(dir, config(2), tones(config(2))), /truncated|corrupt header/);
+    await assert.rejects(
+      () => AudioTrainer.resume(dir, config(2), tones(config(2))),
+      /truncated|corrupt header/,
+    );
     writeFileSync(checkpointPath(dir), 'hello');
-    await assert.rejects(() => AudioTrainer.resume(dir, config(2), tones(config(2))), /not a greedy-infomax checkpoint/);
+    await assert.rejects(
+      () => AudioTrainer.resume(dir, config(2), tones(config(2))),
+      /not a greedy-infomax checkpoint/,
+    );
     assert.ok(existsSync(checkpointPath(dir)), 'the rejected checkpoint is left in place');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -105,7 +133,12 @@ it('CorpusSource resumes mid-epoch with the very next batch', async () => {
   const corpus = {
     async *epoch(_split: 'train', batchSize: number, rng: Rng) {
       const order = rng.permutation(5);
-      for (const i of order) yield { audio: Float32Array.from({ length: batchSize }, () => i + rng.uniform()), speaker: new Int32Array(batchSize), startSample: new Int32Array(batchSize) };
+      for (const i of order)
+        yield {
+          audio: Float32Array.from({ length: batchSize }, () => i + rng.uniform()),
+          speaker: new Int32Array(batchSize),
+          startSample: new Int32Array(batchSize),
+        };
     },
   };
   const a = new CorpusSource(corpus, 2, 9);

@@ -12,7 +12,11 @@ export function assertAllClose(
   { rtol = 1e-5, atol = 1e-6 }: Tolerance = {},
   label = 'values',
 ): void {
-  assert.equal(actual.length, expected.length, `${label}: length ${actual.length} != ${expected.length}`);
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${label}: length ${actual.length} != ${expected.length}`,
+  );
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < actual.length; i++) {

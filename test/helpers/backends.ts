@@ -6,7 +6,11 @@ import { describe, before } from 'node:test';
 import { initBackend, type BackendName } from '../../src/backend/select.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 
-export const TEST_BACKENDS: Exclude<BackendName, 'auto' | 'tensorflow'>[] = ['cpu', 'wasm', 'native'];
+export const TEST_BACKENDS: Exclude<BackendName, 'auto' | 'tensorflow'>[] = [
+  'cpu',
+  'wasm',
+  'native',
+];
 
 export function forEachBackend(
   title: string,

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/backend/random.js';
 import { SequenceInfoNce, infoNceWithDraw } from '../../src/losses/info-nce.js';
-import { drawNegatives, permutationTail, NEGATIVE_SAMPLING_METHODS } from '../../src/losses/negatives.js';
+import {
+  drawNegatives,
+  permutationTail,
+  NEGATIVE_SAMPLING_METHODS,
+} from '../../src/losses/negatives.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert-close.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
@@ -21,9 +25,18 @@ forEachBackend('sequence InfoNCE', () => {
     const c = tf.tensor(randomValues(rng, 2 * 20 * 3), [2, 20, 3]);
     const w = tf.zeros([3, 4 * 5]);
     for (const method of NEGATIVE_SAMPLING_METHODS) {
-      const draw = drawNegatives({ batch: 2, length: 20, predictionSteps: 5, negativeSamples: 7, subsampleWindow: 0 }, method, rng);
+      const draw = drawNegatives(
+        { batch: 2, length: 20, predictionSteps: 5, negativeSamples: 7, subsampleWindow: 0 },
+        method,
+        rng,
+      );
       const { loss, accuracy } = infoNceWithDraw(z, c, w, 5, 7, draw);
-      assertAllClose([await loss.data()].map((d) => d[0]!), [Math.log(8)], { rtol: 1e-6 }, method);
+      assertAllClose(
+        [await loss.data()].map((d) => d[0]!),
+        [Math.log(8)],
+        { rtol: 1e-6 },
+        method,
+      );
       assertAllClose(await accuracy.data(), [1], { atol: 1e-5 }, 'accuracy');
       tf.dispose([loss, accuracy]);
     }
@@ -37,9 +50,20 @@ forEachBackend('sequence InfoNCE', () => {
       const zv = randomValues(rng, B * L * C);
       const cv = randomValues(rng, B * L * D);
       const wv = randomValues(rng, D * K * C, 0.5);
-      const draw = drawNegatives({ batch: B, length: L, predictionSteps: K, negativeSamples: N, subsampleWindow: 9 }, method, rng);
+      const draw = drawNegatives(
+        { batch: B, length: L, predictionSteps: K, negativeSamples: N, subsampleWindow: 9 },
+        method,
+        rng,
+      );
       assert.equal(draw.windowLength, 9);
-      const expected = referenceInfoNce(nest(zv, [B, L, C]), nest(cv, [B, L, D]), nest(wv, [D, K * C]), K, N, draw);
+      const expected = referenceInfoNce(
+        nest(zv, [B, L, C]),
+        nest(cv, [B, L, D]),
+        nest(wv, [D, K * C]),
+        K,
+        N,
+        draw,
+      );
       const z = tf.tensor(zv, [B, L, C]);
       const c = tf.tensor(cv, [B, L, D]);
       const w = tf.tensor(wv, [D, K * C]);
@@ -47,7 +71,10 @@ forEachBackend('sequence InfoNCE', () => {
         const { loss, accuracy } = infoNceWithDraw(z, c, w, K, N, draw);
         assertAllClose(await loss.data(), [expected.loss], { rtol: 1e-5, atol: 1e-6 }, 'loss');
         const acc = (await accuracy.data())[0]!;
-        assert.ok(acc >= expected.accuracyTiesWrong - 1e-6 && acc <= expected.accuracy + 1e-6, `accuracy ${acc} outside [${expected.accuracyTiesWrong}, ${expected.accuracy}]`);
+        assert.ok(
+          acc >= expected.accuracyTiesWrong - 1e-6 && acc <= expected.accuracy + 1e-6,
+          `accuracy ${acc} outside [${expected.accuracyTiesWrong}, ${expected.accuracy}]`,
+        );
         tf.dispose([loss, accuracy]);
       }, 'infoNceWithDraw');
       tf.dispose([z, c, w]);
@@ -60,10 +87,21 @@ forEachBackend('sequence InfoNCE', () => {
     const zv = randomValues(rng, B * L * C);
     const cv = randomValues(rng, B * L * D);
     const wv = randomValues(rng, D * K * C, 0.5);
-    const draw = drawNegatives({ batch: B, length: L, predictionSteps: K, negativeSamples: N, subsampleWindow: 0 }, 'batch-permutation', rng);
+    const draw = drawNegatives(
+      { batch: B, length: L, predictionSteps: K, negativeSamples: N, subsampleWindow: 0 },
+      'batch-permutation',
+      rng,
+    );
     const lossOf = (z: Float32Array, c: Float32Array, w: Float32Array): number =>
       tf.tidy(() => {
-        const r = infoNceWithDraw(tf.tensor(z, [B, L, C]), tf.tensor(c, [B, L, D]), tf.tensor(w, [D, K * C]), K, N, draw);
+        const r = infoNceWithDraw(
+          tf.tensor(z, [B, L, C]),
+          tf.tensor(c, [B, L, D]),
+          tf.tensor(w, [D, K * C]),
+          K,
+          N,
+          draw,
+        );
         return r.loss.dataSync()[0]!;
       });
     const [gz, gc, gw] = tf.tidy(() =>
@@ -85,7 +123,12 @@ forEachBackend('sequence InfoNCE', () => {
         const args = (v: Float32Array): [Float32Array, Float32Array, Float32Array] =>
           which === 0 ? [v, cv, wv] : which === 1 ? [zv, v, wv] : [zv, cv, v];
         const numeric = (lossOf(...args(plus)) - lossOf(...args(minus))) / (2 * eps);
-        assertAllClose([analytic[i]!], [numeric], { rtol: 2e-2, atol: 2e-3 }, `d loss / d ${['z', 'c', 'W'][which]}[${i}]`);
+        assertAllClose(
+          [analytic[i]!],
+          [numeric],
+          { rtol: 2e-2, atol: 2e-3 },
+          `d loss / d ${['z', 'c', 'W'][which]}[${i}]`,
+        );
       }
     };
     check(0, gz, zv);
@@ -99,9 +142,15 @@ forEachBackend('sequence InfoNCE', () => {
     const [B, L, C, K] = [1, 12, 12, 2]; // one sequence: no identical rows to tie with
     const zv = new Float32Array(B * L * C);
     for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) zv[(b * L + t) * C + t] = 1;
-    const head = new SequenceInfoNce(C, C, { predictionSteps: K, negativeSamples: 6, sampling: 'offset', subsampleWindow: 0 }, rng);
+    const head = new SequenceInfoNce(
+      C,
+      C,
+      { predictionSteps: K, negativeSamples: 6, sampling: 'offset', subsampleWindow: 0 },
+      rng,
+    );
     const wv = new Float32Array(C * K * C);
-    for (let k = 1; k <= K; k++) for (let t = 0; t + k < C; t++) wv[t * K * C + (k - 1) * C + t + k] = 20;
+    for (let k = 1; k <= K; k++)
+      for (let t = 0; t + k < C; t++) wv[t * K * C + (k - 1) * C + t + k] = 20;
     head.predictor.weight.assign(tf.tensor(wv, [C, K * C]));
     const z = tf.tensor(zv, [B, L, C]);
     const { loss, accuracy } = head.compute(z, z, rng);
@@ -115,7 +164,11 @@ forEachBackend('sequence InfoNCE', () => {
 describe('negative sampling', () => {
   it("'offset' (method 0) never picks the positive and stays inside step k's rows", () => {
     const rng = new Rng(5);
-    const draw = drawNegatives({ batch: 3, length: 30, predictionSteps: 12, negativeSamples: 10, subsampleWindow: 0 }, 'offset', rng);
+    const draw = drawNegatives(
+      { batch: 3, length: 30, predictionSteps: 12, negativeSamples: 10, subsampleWindow: 0 },
+      'offset',
+      rng,
+    );
     assert.equal(draw.source, 'step');
     draw.negatives.forEach((idx, i) => {
       const R = 3 * (30 - (i + 1));
@@ -145,7 +198,11 @@ describe('negative sampling', () => {
     const rng = new Rng(6);
     const B = 2;
     const L = 40;
-    const draw = drawNegatives({ batch: B, length: L, predictionSteps: 3, negativeSamples: 4, subsampleWindow: 16 }, 'batch-permutation', rng);
+    const draw = drawNegatives(
+      { batch: B, length: L, predictionSteps: 3, negativeSamples: 4, subsampleWindow: 16 },
+      'batch-permutation',
+      rng,
+    );
     assert.ok(draw.windowStart >= 0 && draw.windowStart < L - 16);
     const k1 = draw.negatives[0]!;
     const k3 = draw.negatives[2]!;
@@ -155,8 +212,15 @@ describe('negative sampling', () => {
       const col1 = Array.from({ length: R1 }, (_, r) => k1[r * 4 + n]!);
       const col3 = Array.from({ length: R3 }, (_, r) => k3[r * 4 + n]!);
       assert.equal(new Set(col1).size, R1, 'rows of one permutation are distinct');
-      assert.deepEqual(col3, col1.slice(R1 - R3), 'shortening from the front, as the reference does');
-      assert.ok(col1.every((v) => v >= 0 && v < B * L), 'negatives come from the full sequence');
+      assert.deepEqual(
+        col3,
+        col1.slice(R1 - R3),
+        'shortening from the front, as the reference does',
+      );
+      assert.ok(
+        col1.every((v) => v >= 0 && v < B * L),
+        'negatives come from the full sequence',
+      );
     }
   });
 
@@ -175,7 +239,11 @@ describe('negative sampling', () => {
     const rng = new Rng(8);
     const B = 3;
     const L = 20;
-    const draw = drawNegatives({ batch: B, length: L, predictionSteps: 4, negativeSamples: 5, subsampleWindow: 0 }, 'within-sequence', rng);
+    const draw = drawNegatives(
+      { batch: B, length: L, predictionSteps: 4, negativeSamples: 5, subsampleWindow: 0 },
+      'within-sequence',
+      rng,
+    );
     draw.negatives.forEach((idx, i) => {
       const Lk = L - (i + 1);
       for (let r = 0; r < B * Lk; r++) {
@@ -187,9 +255,17 @@ describe('negative sampling', () => {
 
   it('rejects K that leaves no positive position', () => {
     const rng = new Rng(9);
-    const head = new SequenceInfoNce(2, 2, { predictionSteps: 8, negativeSamples: 2, sampling: 'batch-permutation', subsampleWindow: 0 }, rng);
+    const head = new SequenceInfoNce(
+      2,
+      2,
+      { predictionSteps: 8, negativeSamples: 2, sampling: 'batch-permutation', subsampleWindow: 0 },
+      rng,
+    );
     const z = tf.zeros([1, 8, 2]);
-    assert.throws(() => head.compute(z, z, rng), /predictionSteps K = 8 needs a sequence longer than K, but the scored window has 8 steps/);
+    assert.throws(
+      () => head.compute(z, z, rng),
+      /predictionSteps K = 8 needs a sequence longer than K, but the scored window has 8 steps/,
+    );
     z.dispose();
     head.dispose();
   });

@@ -13,7 +13,10 @@ import { nest, referenceConv1d, referenceGru } from '../reference/nn.js';
 
 function randomTensor(rng: Rng, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
 }
 
 forEachBackend('nn layers', () => {
@@ -36,7 +39,12 @@ forEachBackend('nn layers', () => {
     for (let b = 0; b < 2; b++) {
       const seq = nest(xv.slice(b * 15, (b + 1) * 15), [5, 3]);
       const ref = referenceGru(seq, wIh, wHh, bIh, bHh, 4).flat();
-      assertAllClose(yv.slice(b * 20, (b + 1) * 20), ref, { rtol: 1e-5, atol: 1e-6 }, `GRU batch ${b}`);
+      assertAllClose(
+        yv.slice(b * 20, (b + 1) * 20),
+        ref,
+        { rtol: 1e-5, atol: 1e-6 },
+        `GRU batch ${b}`,
+      );
     }
     x.dispose();
     gru.dispose();
@@ -49,7 +57,10 @@ forEachBackend('nn layers', () => {
       [4, 2, 1, 3, 2, 17],
       [8, 4, 2, 2, 2, 30],
     ] as const) {
-      const conv = new Conv1d({ inChannels: cin, outChannels: cout, kernel: k, stride: s, padding: p }, rng);
+      const conv = new Conv1d(
+        { inChannels: cin, outChannels: cout, kernel: k, stride: s, padding: p },
+        rng,
+      );
       const x = randomTensor(rng, [2, t, cin]);
       const tOut = conv1dOutputLength(t, { kernel: k, stride: s, padding: p });
       const yv = await expectNoLeaks(async () => {
@@ -63,8 +74,19 @@ forEachBackend('nn layers', () => {
       const bias = Array.from(await conv.bias.data());
       const xv = await x.data();
       for (let b = 0; b < 2; b++) {
-        const ref = referenceConv1d(nest(xv.slice(b * t * cin, (b + 1) * t * cin), [t, cin]), w, bias, s, p).flat();
-        assertAllClose(yv.slice(b * tOut * cout, (b + 1) * tOut * cout), ref, { rtol: 1e-5, atol: 1e-5 }, `conv k${k}`);
+        const ref = referenceConv1d(
+          nest(xv.slice(b * t * cin, (b + 1) * t * cin), [t, cin]),
+          w,
+          bias,
+          s,
+          p,
+        ).flat();
+        assertAllClose(
+          yv.slice(b * tOut * cout, (b + 1) * tOut * cout),
+          ref,
+          { rtol: 1e-5, atol: 1e-5 },
+          `conv k${k}`,
+        );
       }
       x.dispose();
       conv.dispose();
@@ -92,7 +114,10 @@ forEachBackend('nn layers', () => {
 
 it('PyTorch default init: weights and biases lie within ±1/√fan_in', async () => {
   const rng = new Rng(1);
-  const conv = new Conv1d({ inChannels: 4, outChannels: 8, kernel: 10, stride: 5, padding: 2 }, rng);
+  const conv = new Conv1d(
+    { inChannels: 4, outChannels: 8, kernel: 10, stride: 5, padding: 2 },
+    rng,
+  );
   const bound = 1 / Math.sqrt(40);
   const w = await conv.weight.data();
   let maxAbs = 0;
@@ -103,7 +128,10 @@ it('PyTorch default init: weights and biases lie within ±1/√fan_in', async ()
 
 it('paper-size parameter counts: conv2 2,097,664 and GRU 591,360', () => {
   const rng = new Rng(0);
-  const conv2 = new Conv1d({ inChannels: 512, outChannels: 512, kernel: 8, stride: 4, padding: 2 }, rng);
+  const conv2 = new Conv1d(
+    { inChannels: 512, outChannels: 512, kernel: 8, stride: 4, padding: 2 },
+    rng,
+  );
   const gru = new Gru(512, 256, rng);
   assert.equal(parameterCount(conv2), 2_097_664);
   assert.equal(parameterCount(gru), 591_360);

@@ -11,7 +11,14 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
  * PyTorch GRU on one sequence. x: [T][in]; wIh: [in][3H]; wHh: [H][3H]; gate order r, z, n.
  * Returns [T][H].
  */
-export function referenceGru(x: Matrix, wIh: Matrix, wHh: Matrix, bIh: number[], bHh: number[], hidden: number): Matrix {
+export function referenceGru(
+  x: Matrix,
+  wIh: Matrix,
+  wHh: Matrix,
+  bIh: number[],
+  bHh: number[],
+  hidden: number,
+): Matrix {
   let h = new Array<number>(hidden).fill(0);
   const out: Matrix = [];
   for (const xt of x) {
@@ -42,7 +49,13 @@ export function referenceGru(x: Matrix, wIh: Matrix, wHh: Matrix, bIh: number[],
  * PyTorch Conv1d on one sequence, channels-last. x: [T][Cin]; w: [k][Cin][Cout]; b: [Cout].
  * Zero padding p on both sides; returns [T'][Cout].
  */
-export function referenceConv1d(x: Matrix, w: number[][][], b: number[], stride: number, padding: number): Matrix {
+export function referenceConv1d(
+  x: Matrix,
+  w: number[][][],
+  b: number[],
+  stride: number,
+  padding: number,
+): Matrix {
   const k = w.length;
   const cin = x[0]!.length;
   const cout = b.length;

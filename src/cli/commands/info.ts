@@ -3,7 +3,11 @@ import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadNativeBackend } from '../../backend/native/index.js';
 import { loadPreset } from '../../config/presets.js';
-import { DEFAULT_AUDIO_CONFIG, encoderLengths, resolveAudioConfig } from '../../gim/audio-config.js';
+import {
+  DEFAULT_AUDIO_CONFIG,
+  encoderLengths,
+  resolveAudioConfig,
+} from '../../gim/audio-config.js';
 import { readCheckpointConfig } from '../../gim/audio-trainer.js';
 import { AudioGimModel } from '../../gim/audio-model.js';
 import { parameterCount } from '../../nn/module.js';
@@ -17,7 +21,12 @@ counts per module (default: the paper's audio model).`;
 export const command: CommandModule = {
   summary: 'backend, threads and model summary with parameter counts per module',
   async run(argv) {
-    const { values } = parseFlags('info', argv, { ...CONFIG_FLAGS, backend: { type: 'string' }, checkpoint: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    const { values } = parseFlags('info', argv, {
+      ...CONFIG_FLAGS,
+      backend: { type: 'string' },
+      checkpoint: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
@@ -26,13 +35,21 @@ export const command: CommandModule = {
     const backend = await initBackend(requested);
     const native = loadNativeBackend();
     const out: string[] = [];
-    out.push(`backend: ${backend.name} (requested ${requested}; choices ${BACKEND_NAMES.join(', ')})`);
+    out.push(
+      `backend: ${backend.name} (requested ${requested}; choices ${BACKEND_NAMES.join(', ')})`,
+    );
     out.push(`threads: ${backend.threads}`);
     out.push(`note:    ${backend.note}`);
-    out.push(`native:  ${native.ok ? `available — ${native.description}` : `unavailable — ${native.reason}`}`);
+    out.push(
+      `native:  ${native.ok ? `available — ${native.description}` : `unavailable — ${native.reason}`}`,
+    );
 
     const layers: { source: string; values: unknown }[] = [];
-    if (typeof values.checkpoint === 'string') layers.push({ source: `checkpoint ${values.checkpoint}`, values: readCheckpointConfig(values.checkpoint) });
+    if (typeof values.checkpoint === 'string')
+      layers.push({
+        source: `checkpoint ${values.checkpoint}`,
+        values: readCheckpointConfig(values.checkpoint),
+      });
     if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
     layers.push({ source: 'flags', values: flagOverrides(values, DEFAULT_AUDIO_CONFIG) });
     const config = resolveAudioConfig(layers);
@@ -47,7 +64,10 @@ export const command: CommandModule = {
     let encTotal = 0;
     let predTotal = 0;
     model.modules.forEach((m, i) => {
-      const parts = [...m.spec.convLayers.map((l) => `conv${l + 1}`), ...(m.spec.hasGru ? ['gru'] : [])];
+      const parts = [
+        ...m.spec.convLayers.map((l) => `conv${l + 1}`),
+        ...(m.spec.hasGru ? ['gru'] : []),
+      ];
       const lastConv = m.spec.convLayers[m.spec.convLayers.length - 1];
       const steps = lastConv === undefined ? lengths[lengths.length - 1]! : lengths[lastConv]!;
       const width = m.gru ? config.encoder.gruHidden : config.encoder.channels;
@@ -55,11 +75,28 @@ export const command: CommandModule = {
       const pred = parameterCount(m.infoNce);
       encTotal += enc;
       predTotal += pred;
-      rows.push([String(i + 1), parts.join('+'), `${steps}×${width}`, enc.toLocaleString('en-US'), pred.toLocaleString('en-US')]);
+      rows.push([
+        String(i + 1),
+        parts.join('+'),
+        `${steps}×${width}`,
+        enc.toLocaleString('en-US'),
+        pred.toLocaleString('en-US'),
+      ]);
     });
-    rows.push(['total', '', '', encTotal.toLocaleString('en-US'), predTotal.toLocaleString('en-US')]);
+    rows.push([
+      'total',
+      '',
+      '',
+      encTotal.toLocaleString('en-US'),
+      predTotal.toLocaleString('en-US'),
+    ]);
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    for (const r of rows) out.push(r.map((cell, c) => (c >= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
+    for (const r of rows)
+      out.push(
+        r
+          .map((cell, c) => (c >= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+          .join('  '),
+      );
     model.dispose();
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;

@@ -5,7 +5,13 @@ import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
-import { DEFAULT_AUDIO_CONFIG, layoutModuleCount, moduleCount, resolveAudioConfig, type AudioGimConfig } from '../../gim/audio-config.js';
+import {
+  DEFAULT_AUDIO_CONFIG,
+  layoutModuleCount,
+  moduleCount,
+  resolveAudioConfig,
+  type AudioGimConfig,
+} from '../../gim/audio-config.js';
 import { AudioTrainer, readCheckpointConfig, type StepRecord } from '../../gim/audio-trainer.js';
 import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
@@ -56,22 +62,42 @@ export const command: CommandModule = {
     }
     if (values.modality === 'vision') {
       const vision = await import('./train-vision.js');
-      return vision.runVisionTraining(argv.filter((a, i) => a !== '--modality' && argv[i - 1] !== '--modality' && a !== 'vision'));
+      return vision.runVisionTraining(
+        argv.filter((a, i) => a !== '--modality' && argv[i - 1] !== '--modality' && a !== 'vision'),
+      );
     }
     if (values.modality !== undefined && values.modality !== 'audio') {
       throw new ConfigError('--modality', '"audio" or "vision"', values.modality, 'command line');
     }
     const resumeDir = values.resume as string | undefined;
     const addModule = Boolean(values['add-module']);
-    if (addModule && !resumeDir) throw new ConfigError('--add-module', 'to be used with --resume DIR', 'no --resume', 'command line');
+    if (addModule && !resumeDir)
+      throw new ConfigError(
+        '--add-module',
+        'to be used with --resume DIR',
+        'no --resume',
+        'command line',
+      );
     const config = resolveRunConfig(values, resumeDir, addModule);
-    const outDir = resumeDir ?? (values.out as string | undefined) ?? join('runs', `${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const outDir =
+      resumeDir ??
+      (values.out as string | undefined) ??
+      join('runs', `${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     if (!resumeDir && existsSync(checkpointPath(outDir))) {
-      throw new ConfigError('--out', 'a directory without a checkpoint (use --resume to continue it)', outDir, 'command line');
+      throw new ConfigError(
+        '--out',
+        'a directory without a checkpoint (use --resume to continue it)',
+        outDir,
+        'command line',
+      );
     }
-    const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as BackendName);
+    const backend = await initBackend(
+      ((values.backend as string | undefined) ?? 'auto') as BackendName,
+    );
     const source = await makeSource(config);
-    const trainer = resumeDir ? await AudioTrainer.resume(resumeDir, config, source, { addModule }) : AudioTrainer.create(config, source);
+    const trainer = resumeDir
+      ? await AudioTrainer.resume(resumeDir, config, source, { addModule })
+      : AudioTrainer.create(config, source);
     mkdirSync(outDir, { recursive: true });
     const logFile = join(outDir, 'train-log.jsonl');
     const quiet = Boolean(values.quiet);
@@ -85,7 +111,9 @@ export const command: CommandModule = {
     const onSigint = (): void => {
       if (stopRequested) process.exit(130);
       stopRequested = true;
-      process.stderr.write('\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+      process.stderr.write(
+        '\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n',
+      );
     };
     process.on('SIGINT', onSigint);
     const progress = progressLine();
@@ -102,22 +130,33 @@ export const command: CommandModule = {
           const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
           const eta = (config.train.steps - r.step) / rate;
           const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
-          if (!quiet) progress.update(text, r.step % config.train.logEvery === 0 || r.step === config.train.steps);
+          if (!quiet)
+            progress.update(
+              text,
+              r.step % config.train.logEvery === 0 || r.step === config.train.steps,
+            );
         },
         onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
-        onCache: (module, items, dir) => progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
+        onCache: (module, items, dir) =>
+          progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
       });
     } finally {
       progress.done();
       process.off('SIGINT', onSigint);
     }
-    process.stderr.write(`gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`);
+    process.stderr.write(
+      `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
+    );
     trainer.dispose();
     return stopRequested ? 130 : 0;
   },
 };
 
-function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | undefined, addModule: boolean): AudioGimConfig {
+function resolveRunConfig(
+  values: Record<string, unknown>,
+  resumeDir: string | undefined,
+  addModule: boolean,
+): AudioGimConfig {
   const layers: { source: string; values: unknown }[] = [];
   if (resumeDir) {
     const saved = readCheckpointConfig(resumeDir);
@@ -125,7 +164,12 @@ function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | u
     if (addModule) {
       const depth = moduleCount(saved.encoder);
       if (depth >= layoutModuleCount(saved.encoder.layout, saved.encoder.kernels.length)) {
-        throw new ConfigError('--add-module', `a stack with fewer than all modules of layout ${saved.encoder.layout} (train with --set encoder.depth=N first)`, `${depth} modules`, 'command line');
+        throw new ConfigError(
+          '--add-module',
+          `a stack with fewer than all modules of layout ${saved.encoder.layout} (train with --set encoder.depth=N first)`,
+          `${depth} modules`,
+          'command line',
+        );
       }
       layers.push({ source: '--add-module', values: { encoder: { depth: depth + 1 } } });
     }
@@ -133,15 +177,19 @@ function resolveRunConfig(values: Record<string, unknown>, resumeDir: string | u
   if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
   const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
   if (values.cache === true) flags.cache = { enabled: true };
-  if (typeof values.data === 'string') flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
+  if (typeof values.data === 'string')
+    flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
   layers.push({ source: 'flags', values: flags });
   return resolveAudioConfig(layers);
 }
 
 async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
-  if (config.data.source === 'tones') return new ToneSource(config.train.seed, config.train.batchSize, config.data.windowSamples);
+  if (config.data.source === 'tones')
+    return new ToneSource(config.train.seed, config.train.batchSize, config.data.windowSamples);
   const { openLibriSpeech } = await import('../../data/audio/index.js');
-  const corpus = await openLibriSpeech(config.data.dir, { windowSamples: config.data.windowSamples });
+  const corpus = await openLibriSpeech(config.data.dir, {
+    windowSamples: config.data.windowSamples,
+  });
   return new CorpusSource(corpus, config.train.batchSize, config.train.seed + 2);
 }
 

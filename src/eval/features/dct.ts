@@ -7,7 +7,8 @@ export function dctMatrix(outputs: number, inputs: number): Float64Array {
   const m = new Float64Array(outputs * inputs);
   for (let k = 0; k < outputs; k++) {
     const scale = Math.sqrt((k === 0 ? 1 : 2) / inputs);
-    for (let n = 0; n < inputs; n++) m[k * inputs + n] = scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * inputs));
+    for (let n = 0; n < inputs; n++)
+      m[k * inputs + n] = scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * inputs));
   }
   return m;
 }

@@ -87,11 +87,13 @@ export function powerSpectrum(
   scratchRe: Float64Array = new Float64Array(n),
   scratchIm: Float64Array = new Float64Array(n),
 ): Float64Array {
-  if (frame.length > n) throw new ShapeError(`powerSpectrum: frame of ${frame.length} exceeds FFT size ${n}`);
+  if (frame.length > n)
+    throw new ShapeError(`powerSpectrum: frame of ${frame.length} exceeds FFT size ${n}`);
   scratchRe.fill(0);
   scratchIm.fill(0);
   for (let i = 0; i < frame.length; i++) scratchRe[i] = frame[i]!;
   fft(scratchRe, scratchIm);
-  for (let k = 0; k <= n / 2; k++) out[k] = scratchRe[k]! * scratchRe[k]! + scratchIm[k]! * scratchIm[k]!;
+  for (let k = 0; k <= n / 2; k++)
+    out[k] = scratchRe[k]! * scratchRe[k]! + scratchIm[k]! * scratchIm[k]!;
   return out;
 }

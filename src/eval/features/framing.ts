@@ -28,7 +28,8 @@ export const ENCODER_FRAME0_CENTRE = 20;
  */
 export function encoderFrameCount(samples: number): number {
   let n = samples;
-  for (const [kernel, stride, pad] of ENCODER_CONVS) n = Math.floor((n + 2 * pad - kernel) / stride) + 1;
+  for (const [kernel, stride, pad] of ENCODER_CONVS)
+    n = Math.floor((n + 2 * pad - kernel) / stride) + 1;
   return Math.max(0, n);
 }
 
@@ -51,7 +52,8 @@ export function windowedFrame(
   window: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  if (out.length < window.length) throw new ShapeError(`windowedFrame: out has ${out.length} < ${window.length}`);
+  if (out.length < window.length)
+    throw new ShapeError(`windowedFrame: out has ${out.length} < ${window.length}`);
   const start = f * hop + centre0 - Math.floor(window.length / 2);
   for (let i = 0; i < window.length; i++) {
     const s = start + i;

@@ -33,7 +33,8 @@ export function melFilterbank(
   const melMin = hzToMel(fMinHz);
   const melMax = hzToMel(fMaxHz);
   const edgesHz = new Float64Array(bands + 2);
-  for (let i = 0; i < bands + 2; i++) edgesHz[i] = melToHz(melMin + ((melMax - melMin) * i) / (bands + 1));
+  for (let i = 0; i < bands + 2; i++)
+    edgesHz[i] = melToHz(melMin + ((melMax - melMin) * i) / (bands + 1));
   const weights = new Float64Array(bands * bins);
   for (let b = 0; b < bands; b++) {
     const lo = edgesHz[b]!;

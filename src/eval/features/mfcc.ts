@@ -21,7 +21,12 @@ export function mfcc(audio: Float32Array, opts: MfccOptions = {}): FeatureMatrix
   const { coefficients = 13, deltas: withDeltas = false, deltaWindow = 2, ...specOpts } = opts;
   const logMel = logMelSpectrogram(audio, specOpts);
   if (!Number.isInteger(coefficients) || coefficients < 1 || coefficients > logMel.dim) {
-    throw new ConfigError('coefficients', `an integer in [1, melBands=${logMel.dim}]`, coefficients, 'features');
+    throw new ConfigError(
+      'coefficients',
+      `an integer in [1, melBands=${logMel.dim}]`,
+      coefficients,
+      'features',
+    );
   }
   if (!Number.isInteger(deltaWindow) || deltaWindow < 1) {
     throw new ConfigError('deltaWindow', 'a positive integer', deltaWindow, 'features');
@@ -57,7 +62,8 @@ export function deltas(feat: FeatureMatrix, window = 2): FeatureMatrix {
   for (let t = 0; t < frames; t++) {
     for (let j = 0; j < dim; j++) {
       let s = 0;
-      for (let n = 1; n <= window; n++) s += n * (data[clamp(t + n) * dim + j]! - data[clamp(t - n) * dim + j]!);
+      for (let n = 1; n <= window; n++)
+        s += n * (data[clamp(t + n) * dim + j]! - data[clamp(t - n) * dim + j]!);
       out[t * dim + j] = s / denom;
     }
   }
@@ -70,7 +76,8 @@ export function concatFeatures(parts: readonly FeatureMatrix[]): FeatureMatrix {
   if (!first) throw new ShapeError('concatFeatures: nothing to concatenate');
   const frames = first.frames;
   for (const p of parts) {
-    if (p.frames !== frames) throw new ShapeError(`concatFeatures: ${p.frames} frames vs ${frames}`);
+    if (p.frames !== frames)
+      throw new ShapeError(`concatFeatures: ${p.frames} frames vs ${frames}`);
   }
   const dim = parts.reduce((s, p) => s + p.dim, 0);
   const data = new Float32Array(frames * dim);
@@ -88,7 +95,9 @@ export function concatFeatures(parts: readonly FeatureMatrix[]): FeatureMatrix {
 export function utteranceFeatureMean(feat: FeatureMatrix): Float32Array {
   if (feat.frames < 1) throw new ShapeError('utteranceFeatureMean: no frames to average');
   if (feat.data.length !== feat.frames * feat.dim) {
-    throw new ShapeError(`utteranceFeatureMean: data has ${feat.data.length} values, expected ${feat.frames}×${feat.dim}`);
+    throw new ShapeError(
+      `utteranceFeatureMean: data has ${feat.data.length} values, expected ${feat.frames}×${feat.dim}`,
+    );
   }
   const acc = new Float64Array(feat.dim);
   for (let t = 0; t < feat.frames; t++) {

@@ -40,7 +40,10 @@ function check(ok: boolean, path: string, expected: string, found: unknown): voi
 
 const isPosInt = (v: number): boolean => Number.isInteger(v) && v > 0;
 
-export function resolveSpectrogramOptions(samples: number, opts: SpectrogramOptions = {}): ResolvedSpectrogramOptions {
+export function resolveSpectrogramOptions(
+  samples: number,
+  opts: SpectrogramOptions = {},
+): ResolvedSpectrogramOptions {
   const sampleRateHz = opts.sampleRateHz ?? 16000;
   const r: ResolvedSpectrogramOptions = {
     sampleRateHz,
@@ -57,21 +60,46 @@ export function resolveSpectrogramOptions(samples: number, opts: SpectrogramOpti
   check(r.sampleRateHz > 0, 'sampleRateHz', 'a positive number', r.sampleRateHz);
   check(isPosInt(r.windowSamples), 'windowSamples', 'a positive integer', r.windowSamples);
   check(isPosInt(r.hopSamples), 'hopSamples', 'a positive integer', r.hopSamples);
-  check(isPowerOfTwo(r.fftSize) && r.fftSize >= r.windowSamples, 'fftSize', `a power of two ≥ windowSamples (${r.windowSamples})`, r.fftSize);
+  check(
+    isPowerOfTwo(r.fftSize) && r.fftSize >= r.windowSamples,
+    'fftSize',
+    `a power of two ≥ windowSamples (${r.windowSamples})`,
+    r.fftSize,
+  );
   check(isPosInt(r.melBands), 'melBands', 'a positive integer', r.melBands);
-  check(r.fMinHz >= 0 && r.fMinHz < r.fMaxHz, 'fMinHz', `a number in [0, fMaxHz=${r.fMaxHz})`, r.fMinHz);
-  check(r.fMaxHz <= r.sampleRateHz / 2, 'fMaxHz', `at most the Nyquist frequency ${r.sampleRateHz / 2}`, r.fMaxHz);
+  check(
+    r.fMinHz >= 0 && r.fMinHz < r.fMaxHz,
+    'fMinHz',
+    `a number in [0, fMaxHz=${r.fMaxHz})`,
+    r.fMinHz,
+  );
+  check(
+    r.fMaxHz <= r.sampleRateHz / 2,
+    'fMaxHz',
+    `at most the Nyquist frequency ${r.sampleRateHz / 2}`,
+    r.fMaxHz,
+  );
   check(r.logFloor > 0, 'logFloor', 'a positive number', r.logFloor);
-  check(Number.isInteger(r.frame0CentreSample), 'frame0CentreSample', 'an integer', r.frame0CentreSample);
+  check(
+    Number.isInteger(r.frame0CentreSample),
+    'frame0CentreSample',
+    'an integer',
+    r.frame0CentreSample,
+  );
   check(Number.isInteger(r.frames) && r.frames >= 0, 'frames', 'a non-negative integer', r.frames);
   return r;
 }
 
 /** [frames × melBands] natural-log mel energies. */
-export function logMelSpectrogram(audio: Float32Array, opts: SpectrogramOptions = {}): FeatureMatrix {
+export function logMelSpectrogram(
+  audio: Float32Array,
+  opts: SpectrogramOptions = {},
+): FeatureMatrix {
   const o = resolveSpectrogramOptions(audio.length, opts);
   if (o.frames === 0) {
-    throw new ShapeError(`logMelSpectrogram: ${audio.length} samples give no frames (the encoder needs more than 40)`);
+    throw new ShapeError(
+      `logMelSpectrogram: ${audio.length} samples give no frames (the encoder needs more than 40)`,
+    );
   }
   const bank = melFilterbank(o.melBands, o.fftSize, o.sampleRateHz, o.fMinHz, o.fMaxHz);
   const window = hannWindow(o.windowSamples);

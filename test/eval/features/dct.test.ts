@@ -23,7 +23,9 @@ describe('dctMatrix', () => {
   it('its first 13 rows equal the explicit DCT-II sum', () => {
     const x = Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.7) + 0.1 * i);
     const d = dctMatrix(13, 40);
-    const got = Array.from({ length: 13 }, (_, k) => x.reduce((s, v, i) => s + v * d[k * 40 + i]!, 0));
+    const got = Array.from({ length: 13 }, (_, k) =>
+      x.reduce((s, v, i) => s + v * d[k * 40 + i]!, 0),
+    );
     assertAllClose(got, refDct(x, 13), { rtol: 0, atol: 1e-12 });
   });
 });

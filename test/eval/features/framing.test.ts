@@ -1,10 +1,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENCODER_FRAME0_CENTRE, encoderFrameCount, hannWindow } from '../../../src/eval/features/framing.js';
+import {
+  ENCODER_FRAME0_CENTRE,
+  encoderFrameCount,
+  hannWindow,
+} from '../../../src/eval/features/framing.js';
 
 /** Receptive field of encoder output f, found by walking the conv chain backwards. */
 function receptiveField(f: number): [number, number] {
-  const convs: Array<[number, number, number]> = [[10, 5, 2], [8, 4, 2], [4, 2, 2], [4, 2, 2], [4, 2, 1]];
+  const convs: Array<[number, number, number]> = [
+    [10, 5, 2],
+    [8, 4, 2],
+    [4, 2, 2],
+    [4, 2, 2],
+    [4, 2, 1],
+  ];
   let lo = f;
   let hi = f;
   for (let i = convs.length - 1; i >= 0; i--) {

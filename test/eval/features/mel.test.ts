@@ -28,11 +28,17 @@ describe('mel scale and filterbank', () => {
     it(`puts a pure tone at band ${band}'s centre frequency into band ${band}`, () => {
       const bank = melFilterbank(40, 512, 16000, 0, 8000);
       const hz = bank.edgesHz[band + 1]!;
-      const audio = Float32Array.from({ length: 20480 }, (_, t) => Math.sin((2 * Math.PI * hz * t) / 16000));
+      const audio = Float32Array.from({ length: 20480 }, (_, t) =>
+        Math.sin((2 * Math.PI * hz * t) / 16000),
+      );
       const spec = logMelSpectrogram(audio);
       // Frame 64 is well inside the signal (no zero padding in its window).
       const row = Array.from(spec.data.subarray(64 * 40, 65 * 40));
-      assert.equal(row.indexOf(Math.max(...row)), band, `tone ${hz.toFixed(1)} Hz: ${row.map((v) => v.toFixed(1))}`);
+      assert.equal(
+        row.indexOf(Math.max(...row)),
+        band,
+        `tone ${hz.toFixed(1)} Hz: ${row.map((v) => v.toFixed(1))}`,
+      );
     });
   }
 });

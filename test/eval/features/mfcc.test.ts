@@ -71,7 +71,12 @@ describe('logMelSpectrogram and mfcc', () => {
     const frames = [0, 1, 64, 126, 127];
     const want = refMfcc(full, { ...REF_DEFAULTS, frames: 128 }, false, frames);
     frames.forEach((f, i) => {
-      assertAllClose(got.data.subarray(f * 13, (f + 1) * 13), want[i]!, { rtol: 1e-5, atol: 1e-4 }, `frame ${f}`);
+      assertAllClose(
+        got.data.subarray(f * 13, (f + 1) * 13),
+        want[i]!,
+        { rtol: 1e-5, atol: 1e-4 },
+        `frame ${f}`,
+      );
     });
   });
 
@@ -85,10 +90,20 @@ describe('logMelSpectrogram and mfcc', () => {
   });
 
   it('utteranceFeatureMean averages over time', () => {
-    const mean = utteranceFeatureMean({ frames: 3, dim: 2, data: Float32Array.from([1, 10, 2, 20, 6, 60]) });
+    const mean = utteranceFeatureMean({
+      frames: 3,
+      dim: 2,
+      data: Float32Array.from([1, 10, 2, 20, 6, 60]),
+    });
     assertAllClose(mean, [3, 30], { rtol: 0, atol: 1e-6 });
-    assert.throws(() => utteranceFeatureMean({ frames: 0, dim: 2, data: new Float32Array(0) }), ShapeError);
-    assert.throws(() => utteranceFeatureMean({ frames: 2, dim: 2, data: new Float32Array(3) }), ShapeError);
+    assert.throws(
+      () => utteranceFeatureMean({ frames: 0, dim: 2, data: new Float32Array(0) }),
+      ShapeError,
+    );
+    assert.throws(
+      () => utteranceFeatureMean({ frames: 2, dim: 2, data: new Float32Array(3) }),
+      ShapeError,
+    );
   });
 
   it('rejects bad options and too-short audio with typed errors', () => {

@@ -45,7 +45,10 @@ export function naiveDft(x: readonly number[], bins = x.length): { re: number[];
   return { re, im };
 }
 
-export function naiveDftComplex(re: readonly number[], im: readonly number[]): { re: number[]; im: number[] } {
+export function naiveDftComplex(
+  re: readonly number[],
+  im: readonly number[],
+): { re: number[]; im: number[] } {
   const n = re.length;
   const outRe: number[] = [];
   const outIm: number[] = [];
@@ -78,7 +81,11 @@ function triangle(b: number, f: number, o: RefOptions): number {
 }
 
 /** Log-mel rows for frames 0..o.frames-1, or only for `only` (to keep the naive DFT affordable). */
-export function refLogMel(audio: ArrayLike<number>, o: RefOptions, only?: readonly number[]): number[][] {
+export function refLogMel(
+  audio: ArrayLike<number>,
+  o: RefOptions,
+  only?: readonly number[],
+): number[][] {
   const out: number[][] = [];
   for (const f of only ?? Array.from({ length: o.frames }, (_, i) => i)) {
     const frame: number[] = [];
@@ -117,12 +124,19 @@ function refDeltas(rows: readonly number[][]): number[][] {
   const last = rows.length - 1;
   const at = (t: number): number[] => rows[Math.max(0, Math.min(last, t))]!;
   return rows.map((row, t) =>
-    row.map((_, j) => (1 * (at(t + 1)[j]! - at(t - 1)[j]!) + 2 * (at(t + 2)[j]! - at(t - 2)[j]!)) / 10),
+    row.map(
+      (_, j) => (1 * (at(t + 1)[j]! - at(t - 1)[j]!) + 2 * (at(t + 2)[j]! - at(t - 2)[j]!)) / 10,
+    ),
   );
 }
 
 /** MFCC rows (13 or, with deltas, 39 per frame). */
-export function refMfcc(audio: ArrayLike<number>, o: RefOptions, withDeltas: boolean, only?: readonly number[]): number[][] {
+export function refMfcc(
+  audio: ArrayLike<number>,
+  o: RefOptions,
+  withDeltas: boolean,
+  only?: readonly number[],
+): number[][] {
   const ceps = refLogMel(audio, o, only).map((row) => refDct(row, o.nCeps));
   if (!withDeltas) return ceps;
   const d1 = refDeltas(ceps);

@@ -17,7 +17,9 @@ interface Fixture {
   mfcc39: number[][];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('./torchaudio-mfcc.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('./torchaudio-mfcc.json', import.meta.url), 'utf8'),
+) as Fixture;
 
 /** The fixture's SIGNAL formula, evaluated in float64 and stored as float32 like the fixture. */
 function signal(n = 20480): Float32Array {
@@ -39,7 +41,12 @@ describe('features vs torchaudio', () => {
     const got = logMelSpectrogram(audio);
     assert.equal(got.frames, fixture.frames_total);
     fixture.frames.forEach((f, i) => {
-      assertAllClose(got.data.subarray(f * 40, (f + 1) * 40), fixture.log_mel[i]!, { rtol: 1e-5, atol: 1e-4 }, `frame ${f}`);
+      assertAllClose(
+        got.data.subarray(f * 40, (f + 1) * 40),
+        fixture.log_mel[i]!,
+        { rtol: 1e-5, atol: 1e-4 },
+        `frame ${f}`,
+      );
     });
   });
 
@@ -47,7 +54,12 @@ describe('features vs torchaudio', () => {
     const got = mfcc(audio, { deltas: true });
     assert.equal(got.frames, fixture.frames_total);
     fixture.frames.forEach((f, i) => {
-      assertAllClose(got.data.subarray(f * 39, (f + 1) * 39), fixture.mfcc39[i]!, { rtol: 1e-5, atol: 1e-4 }, `frame ${f}`);
+      assertAllClose(
+        got.data.subarray(f * 39, (f + 1) * 39),
+        fixture.mfcc39[i]!,
+        { rtol: 1e-5, atol: 1e-4 },
+        `frame ${f}`,
+      );
     });
   });
 });
