@@ -196,7 +196,8 @@ function checkConsistency(config: VisionGimConfig): void {
       loss.predictionSteps,
     );
   }
-  // Each later stage halves the patch map (stride 2); it must stay at least 1×1.
+  // Each later stage halves the patch map (stride 2, rounding up); past 1×1 a stage would only
+  // repeat on a single pixel, so the depth is bounded by log2(patch) + 1 stages.
   const patch = visionPipeline(data).patchSize;
   if (patch >> (encoder.blocks.length - 1) < 1) {
     throw new ConfigError(
