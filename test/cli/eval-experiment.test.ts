@@ -12,7 +12,7 @@ function gim(...args: string[]): { status: number | null; stderr: string; stdout
 it('gim experiment: the experiment name, --data and --out are required; unknown methods are named', () => {
   let r = gim('experiment', 'speech', '--data', 'x', '--out', 'y');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /expected the experiment name "audio"/);
+  assert.match(r.stderr, /expected the experiment name "audio" or "vision"/);
   r = gim('experiment', 'audio', '--out', 'y');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--data: expected a corpus folder/);

@@ -22,6 +22,7 @@ import {
 } from '../../eval/report.js';
 
 const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
+       gim experiment vision ... (see gim experiment vision --help)
 
 Train and probe the paper's audio methods on one corpus (${AUDIO_METHODS.join(', ')}), then write
 results.md, results.json and per-module SVG plots to --out.
@@ -76,7 +77,7 @@ export const command: CommandModule = {
     if (positionals[0] !== 'audio' || positionals.length !== 1) {
       throw new ConfigError(
         'gim experiment',
-        'the experiment name "audio" (vision: gim train --modality vision)',
+        'the experiment name "audio" or "vision"',
         positionals.join(' ') || undefined,
         'command line',
       );
