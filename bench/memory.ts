@@ -5,6 +5,7 @@
  * (tf.profile's peakBytes, the analogue of PyTorch's max_memory_allocated).
  *
  *   npx tsx bench/memory.ts [--backend native] [--batch 8] [--channels 512] [--json out.json]
+ *   npx tsx bench/memory.ts --modality vision [--batch 32]   (paper ResNet, 7×7 grid of 16×16 patches)
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -14,10 +15,20 @@ import { Rng } from '../src/backend/random.js';
 import { resolveAudioConfig, encoderLengths } from '../src/gim/audio-config.js';
 import { AudioGimModel } from '../src/gim/audio-model.js';
 import { Adam } from '../src/nn/adam.js';
-import { trainStackStep } from '../src/gim/train-step.js';
+import { trainStackStep, type IsolatedModule } from '../src/gim/train-step.js';
+import { resolveVisionConfig } from '../src/gim/vision-config.js';
+import { VisionGimModel } from '../src/gim/vision-model.js';
 import { toneBatch } from '../src/data/tones.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'native' }, batch: { type: 'string', default: '8' }, channels: { type: 'string', default: '512' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'native' },
+    batch: { type: 'string', default: '8' },
+    channels: { type: 'string', default: '512' },
+    json: { type: 'string' },
+    modality: { type: 'string', default: 'audio' },
+  },
+});
 const backend = await initBackend(values.backend as BackendName);
 const batch = Number(values.batch);
 const channels = Number(values.channels);
@@ -32,13 +43,23 @@ async function peakOf(fn: () => void): Promise<{ peak: number; seconds: number }
 }
 
 function build(layout: 'cpc' | 'gim-6', depth: number) {
-  const config = resolveAudioConfig([{ source: 'bench', values: { encoder: { layout, depth, channels }, train: { batchSize: batch } } }]);
+  const config = resolveAudioConfig([
+    {
+      source: 'bench',
+      values: { encoder: { layout, depth, channels }, train: { batchSize: batch } },
+    },
+  ]);
   const model = new AudioGimModel(config.encoder, config.loss, new Rng(0));
   const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
   return { config, model, optimizers };
 }
 
 const rows: { schedule: string; modules: number; peakGiB: number; seconds: number }[] = [];
+if (values.modality === 'vision') {
+  await visionRows();
+  report();
+  process.exit(0);
+}
 const x = tf.tensor3d(toneBatch(1, 0, batch, 20480), [batch, 20480, 1]);
 const rng = new Rng(1);
 
@@ -52,7 +73,12 @@ const rng = new Rng(1);
 for (let depth = 1; depth <= 6; depth++) {
   const { model, optimizers } = build('gim-6', depth);
   const r = await peakOf(() => trainStackStep(model.modules, optimizers, x, rng));
-  rows.push({ schedule: 'simultaneous GIM', modules: depth, peakGiB: r.peak / GiB, seconds: r.seconds });
+  rows.push({
+    schedule: 'simultaneous GIM',
+    modules: depth,
+    peakGiB: r.peak / GiB,
+    seconds: r.seconds,
+  });
   model.dispose();
   for (const o of optimizers) o.dispose();
 }
@@ -63,18 +89,126 @@ for (let depth = 1; depth <= 6; depth++) {
   let worst = 0;
   for (let d = 1; d <= 6; d++) {
     const input = d === 1 ? x : tf.randomNormal([batch, lengths[Math.min(d - 2, 4)]!, channels]);
-    const r = await peakOf(() => trainStackStep([model.modules[d - 1]!], [optimizers[d - 1]!], input, rng));
+    const r = await peakOf(() =>
+      trainStackStep([model.modules[d - 1]!], [optimizers[d - 1]!], input, rng),
+    );
     if (input !== x) input.dispose();
     worst = Math.max(worst, r.peak);
-    rows.push({ schedule: 'sequential GIM + cache (module alone)', modules: d, peakGiB: r.peak / GiB, seconds: r.seconds });
+    rows.push({
+      schedule: 'sequential GIM + cache (module alone)',
+      modules: d,
+      peakGiB: r.peak / GiB,
+      seconds: r.seconds,
+    });
   }
-  rows.push({ schedule: 'sequential GIM + cache (peak over modules)', modules: 6, peakGiB: worst / GiB, seconds: Number.NaN });
+  rows.push({
+    schedule: 'sequential GIM + cache (peak over modules)',
+    modules: 6,
+    peakGiB: worst / GiB,
+    seconds: Number.NaN,
+  });
   model.dispose();
   for (const o of optimizers) o.dispose();
 }
 x.dispose();
 
-console.log(`backend ${backend.name} (${backend.threads} threads), batch ${batch} × 20480 samples, ${channels} channels`);
-console.log('| schedule | modules | peak tensor memory (GiB) | step (s) |\n|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.schedule} | ${r.modules} | ${r.peakGiB.toFixed(3)} | ${Number.isNaN(r.seconds) ? '' : r.seconds.toFixed(2)} |`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ backend, batch, channels, date: new Date().toISOString(), rows }, null, 2));
+report();
+
+async function visionRows(): Promise<void> {
+  const images = batch;
+  const r = new Rng(3);
+  const patches = tf.tensor(
+    Float32Array.from({ length: images * 49 * 256 }, () => r.normal()),
+    [images * 49, 16, 16, 1],
+  );
+  const make = (layout: 'gim' | 'cpc') => {
+    const config = resolveVisionConfig([
+      { source: 'bench', values: { encoder: { layout }, train: { batchSize: images } } },
+    ]);
+    const model = new VisionGimModel(config.encoder, config.loss, 7, new Rng(0));
+    const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
+    return { model, optimizers };
+  };
+  const free = (m: { model: VisionGimModel; optimizers: Adam[] }): void => {
+    m.model.dispose();
+    for (const o of m.optimizers) o.dispose();
+  };
+  const cpc = make('cpc');
+  const rc = await peakOf(() =>
+    trainStackStep(cpc.model.modules as unknown as IsolatedModule[], cpc.optimizers, patches, rng),
+  );
+  rows.push({
+    schedule: 'end-to-end CPC (+ PixelCNN)',
+    modules: 1,
+    peakGiB: rc.peak / GiB,
+    seconds: rc.seconds,
+  });
+  free(cpc);
+  const gim = make('gim');
+  const mods = gim.model.modules as unknown as IsolatedModule[];
+  for (let d = 1; d <= 3; d++) {
+    const rr = await peakOf(() => trainStackStep(mods.slice(0, d), gim.optimizers, patches, rng));
+    rows.push({
+      schedule: 'simultaneous GIM',
+      modules: d,
+      peakGiB: rr.peak / GiB,
+      seconds: rr.seconds,
+    });
+  }
+  // Sequential with the cache: module d alone, on its predecessor's stored (un-pooled) patch maps.
+  let input = patches;
+  let worst = 0;
+  for (let d = 1; d <= 3; d++) {
+    const rr = await peakOf(() =>
+      trainStackStep([mods[d - 1]!], [gim.optimizers[d - 1]!], input, rng),
+    );
+    worst = Math.max(worst, rr.peak);
+    rows.push({
+      schedule: 'sequential GIM + cache (module alone)',
+      modules: d,
+      peakGiB: rr.peak / GiB,
+      seconds: rr.seconds,
+    });
+    const next = tf.tidy(() => gim.model.modules[d - 1]!.forward(input).z);
+    if (input !== patches) input.dispose();
+    input = next;
+  }
+  rows.push({
+    schedule: 'sequential GIM + cache (peak over modules)',
+    modules: 3,
+    peakGiB: worst / GiB,
+    seconds: Number.NaN,
+  });
+  input.dispose();
+  patches.dispose();
+  free(gim);
+}
+
+function report(): void {
+  const shape =
+    values.modality === 'vision'
+      ? `${batch} images × 49 patches of 16×16, paper ResNet (3 modules)`
+      : `batch ${batch} × 20480 samples, ${channels} channels`;
+  console.log(`backend ${backend.name} (${backend.threads} threads), ${shape}`);
+  console.log('| schedule | modules | peak tensor memory (GiB) | step (s) |\n|---|---|---|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.schedule} | ${r.modules} | ${r.peakGiB.toFixed(3)} | ${Number.isNaN(r.seconds) ? '' : r.seconds.toFixed(2)} |`,
+    );
+  if (values.json)
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          backend,
+          modality: values.modality,
+          batch,
+          channels,
+          date: new Date().toISOString(),
+          rows,
+        },
+        null,
+        2,
+      ),
+    );
+}
