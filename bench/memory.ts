@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { initBackend, type BackendName } from '../src/backend/select.js';
-import { tf } from '../src/backend/tf.js';
+import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
 import { resolveAudioConfig, encoderLengths } from '../src/gim/audio-config.js';
 import { AudioGimModel } from '../src/gim/audio-model.js';
@@ -55,6 +55,38 @@ function build(layout: 'cpc' | 'gim-6', depth: number) {
 }
 
 const rows: { schedule: string; modules: number; peakGiB: number; seconds: number }[] = [];
+
+/** A stop-gradient (identity forward, zero gradient): the reference's `.detach()` inside one tape. */
+const detach = tf.customGrad(((x: Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * The reference's simultaneous step (PR #18): one forward through all modules with detached
+ * inputs, the module losses summed, ONE backward over all parameters, one update each. All
+ * modules' graphs are alive until that backward: this is what our per-module step avoids.
+ */
+function jointStep(
+  modules: readonly IsolatedModule[],
+  optimizers: readonly Adam[],
+  x: Tensor,
+  r: Rng,
+): void {
+  const vars = modules.flatMap((m) => m.parameters());
+  const { value, grads } = tf.variableGrads(() => {
+    let input = x;
+    const losses: Tensor[] = [];
+    for (const m of modules) {
+      const out = m.forwardWithLoss(input, r);
+      losses.push(out.loss);
+      input = detach(out.z) as Tensor;
+    }
+    return tf.addN(losses) as tf.Scalar;
+  }, vars);
+  optimizers.forEach((o) => o.apply(grads));
+  tf.dispose([value, ...Object.values(grads)]);
+}
 if (values.modality === 'vision') {
   await visionRows();
   report();
@@ -78,6 +110,13 @@ for (let depth = 1; depth <= 6; depth++) {
     modules: depth,
     peakGiB: r.peak / GiB,
     seconds: r.seconds,
+  });
+  const j = await peakOf(() => jointStep(model.modules, optimizers, x, rng));
+  rows.push({
+    schedule: 'simultaneous GIM, one joint backward (reference style)',
+    modules: depth,
+    peakGiB: j.peak / GiB,
+    seconds: j.seconds,
   });
   model.dispose();
   for (const o of optimizers) o.dispose();
@@ -153,6 +192,13 @@ async function visionRows(): Promise<void> {
       modules: d,
       peakGiB: rr.peak / GiB,
       seconds: rr.seconds,
+    });
+    const jj = await peakOf(() => jointStep(mods.slice(0, d), gim.optimizers, patches, rng));
+    rows.push({
+      schedule: 'simultaneous GIM, one joint backward (reference style)',
+      modules: d,
+      peakGiB: jj.peak / GiB,
+      seconds: jj.seconds,
     });
   }
   // Sequential with the cache: module d alone, on its predecessor's stored (un-pooled) patch maps.

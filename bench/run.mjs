@@ -21,6 +21,9 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     'vision-batch': { type: 'string', default: '4' },
     python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
+    // The reference's loss permutes every row of z for its negatives; --lean-negatives makes the
+    // PyTorch side gather only the rows it scores, as our loss does (same draws, same values).
+    'pytorch-lean': { type: 'boolean', default: false },
   },
 });
 
@@ -36,7 +39,7 @@ const workloads = values.workloads.split(',');
 workloads.forEach((workload, i) => {
   const batchArgs = workload.startsWith('vision') ? ['--batch', values['vision-batch']] : [];
   const ts = () => runJson(process.execPath, ['--import', 'tsx', 'bench/workloads.ts', '--workload', workload, '--backend', values.backend, '--steps', values.steps, '--warmup', values.warmup, ...batchArgs]);
-  const py = () => runJson(values.python, ['bench/pytorch/reference.py', '--workload', workload, '--threads', '2', '--steps', values.steps, '--warmup', values.warmup, '--json', ...batchArgs]);
+  const py = () => runJson(values.python, ['bench/pytorch/reference.py', '--workload', workload, '--threads', '2', '--steps', values.steps, '--warmup', values.warmup, '--json', ...batchArgs, ...(values['pytorch-lean'] ? ['--lean-negatives'] : [])]);
   process.stderr.write(`bench: ${workload} …\n`);
   let a;
   let b;
