@@ -87,13 +87,13 @@ function jointStep(
   optimizers.forEach((o) => o.apply(grads));
   tf.dispose([value, ...Object.values(grads)]);
 }
+const rng = new Rng(1);
 if (values.modality === 'vision') {
   await visionRows();
   report();
   process.exit(0);
 }
 const x = tf.tensor3d(toneBatch(1, 0, batch, 20480), [batch, 20480, 1]);
-const rng = new Rng(1);
 
 {
   const { model, optimizers } = build('cpc', 0);
