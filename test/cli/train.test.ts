@@ -99,3 +99,11 @@ it('gim info prints the backend and the paper per-module parameter counts', () =
   for (const count of ['5,632', '2,097,664', '1,049,088', '591,360', '3,145,728', '1,572,864'])
     assert.ok(r.stdout.includes(count), count);
 });
+
+it('--cache keeps other cache settings given with --set', async () => {
+  const { resolveRunConfig } = await import('../../src/cli/commands/train.js');
+  const config = resolveRunConfig({ cache: true, schedule: 'sequential', set: ['cache.draws=5', 'cache.dtype=float32'] }, undefined, false);
+  assert.equal(config.cache.enabled, true);
+  assert.equal(config.cache.draws, 5);
+  assert.equal(config.cache.dtype, 'float32');
+});

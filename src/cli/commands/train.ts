@@ -152,7 +152,7 @@ export const command: CommandModule = {
   },
 };
 
-function resolveRunConfig(
+export function resolveRunConfig(
   values: Record<string, unknown>,
   resumeDir: string | undefined,
   addModule: boolean,
@@ -176,7 +176,7 @@ function resolveRunConfig(
   }
   if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
   const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
-  if (values.cache === true) flags.cache = { enabled: true };
+  if (values.cache === true) flags.cache = { ...((flags.cache as object) ?? {}), enabled: true };
   if (typeof values.data === 'string')
     flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
   layers.push({ source: 'flags', values: flags });
