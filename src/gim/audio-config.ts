@@ -58,6 +58,8 @@ export interface AudioTrainConfig {
   readonly stepsPerModule: number;
   /** 'sequential': move on early when the module's smoothed loss falls below this (0: off). */
   readonly lossTarget: number;
+  /** Record the step's peak tensor memory (tf.profile) every this many steps (0: never). */
+  readonly peakMemoryEvery: number;
 }
 
 export interface AudioDataConfig {
@@ -122,6 +124,7 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     updatePeriods: [],
     stepsPerModule: 0,
     lossTarget: 0,
+    peakMemoryEvery: 10,
   },
   data: { source: 'tones', dir: '', windowSamples: 20480 },
   cache: { enabled: false, dir: '', dtype: 'float16', draws: 1, shardItems: 256, toneItems: 512 },
@@ -138,6 +141,7 @@ const AUDIO_RULES = {
   'train.schedule': rules.oneOf('simultaneous', 'sequential'),
   'train.updatePeriods': rules.nonNegativeInts,
   'train.stepsPerModule': rules.nonNegativeInt,
+  'train.peakMemoryEvery': rules.nonNegativeInt,
   'train.lossTarget': ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number >= 0')) as (
     v: unknown,
   ) => string | null,

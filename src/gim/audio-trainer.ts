@@ -31,6 +31,8 @@ export interface StepRecord {
     readonly rssBytes: number;
     /** Peak resident set size of the process so far. */
     readonly peakRssBytes?: number;
+    /** Peak bytes held by tensors during this step (only on steps that were profiled). */
+    readonly peakTensorBytes?: number;
   };
 }
 
@@ -72,6 +74,7 @@ export interface ResumeOptions {
 
 /** Config fields that may differ when resuming (they do not change the model or the data). */
 const RESUMABLE_FIELDS = new Set([
+  'train.peakMemoryEvery',
   'train.steps',
   'train.logEvery',
   'train.checkpointEvery',
@@ -170,6 +173,18 @@ export class AudioTrainer {
 
   get step(): number {
     return this.stepCount;
+  }
+
+  /** A step, profiled for its peak tensor memory every `train.peakMemoryEvery` steps. */
+  private async profiledStep(): Promise<StepRecord> {
+    const every = this.config.train.peakMemoryEvery;
+    if (every === 0 || (this.stepCount + 1) % every !== 0) return this.trainStep();
+    let record: StepRecord | null = null;
+    const info = await tf.profile(async () => {
+      record = await this.trainStep();
+    });
+    const r = record as unknown as StepRecord;
+    return { ...r, memory: { ...r.memory, peakTensorBytes: info.peakBytes } };
   }
 
   /** Which modules step on this batch (the rest below the highest active one run forward only). */
@@ -356,7 +371,7 @@ export class AudioTrainer {
     this.runDir = dir ?? this.runDir;
     while (this.stepCount < steps && !callbacks.shouldStop?.()) {
       const frozenBefore = this.schedule.frozenBelow;
-      const record = await this.trainStep();
+      const record = await this.profiledStep();
       if (this.config.cache.enabled && this.schedule.frozenBelow > frozenBefore) {
         await this.buildCache(this.schedule.frozenBelow, callbacks);
         this.cacheSource = this.openCache(this.schedule.frozenBelow);

@@ -102,7 +102,11 @@ it('gim info prints the backend and the paper per-module parameter counts', () =
 
 it('--cache keeps other cache settings given with --set', async () => {
   const { resolveRunConfig } = await import('../../src/cli/commands/train.js');
-  const config = resolveRunConfig({ cache: true, schedule: 'sequential', set: ['cache.draws=5', 'cache.dtype=float32'] }, undefined, false);
+  const config = resolveRunConfig(
+    { cache: true, schedule: 'sequential', set: ['cache.draws=5', 'cache.dtype=float32'] },
+    undefined,
+    false,
+  );
   assert.equal(config.cache.enabled, true);
   assert.equal(config.cache.draws, 5);
   assert.equal(config.cache.dtype, 'float32');

@@ -152,3 +152,22 @@ it('CorpusSource resumes mid-epoch with the very next batch', async () => {
   for (let i = 7; i < 12; i++) rest.push((await c.next())[0]!);
   assert.deepEqual(rest, seq.slice(7));
 });
+
+it('records the peak tensor memory of every peakMemoryEvery-th step', async () => {
+  const c = config(4, { peakMemoryEvery: 2 });
+  const trainer = AudioTrainer.create(c, tones(c));
+  const records = await trainer.run(null);
+  trainer.dispose();
+  assert.deepEqual(
+    records.map((r) => r.memory.peakTensorBytes !== undefined),
+    [false, true, false, true],
+  );
+  for (const r of [records[1]!, records[3]!]) {
+    // The peak includes the step's activations, so it exceeds what is left after the step.
+    assert.ok(
+      r.memory.peakTensorBytes! > r.memory.tensorBytes,
+      `${r.memory.peakTensorBytes} vs ${r.memory.tensorBytes}`,
+    );
+  }
+  assert.ok(records.every((r) => r.memory.peakRssBytes! >= r.memory.rssBytes));
+});

@@ -202,5 +202,6 @@ function logLine(r: StepRecord): object {
     tensorBytes: r.memory.tensorBytes,
     rssBytes: r.memory.rssBytes,
     peakRssBytes: r.memory.peakRssBytes ?? null,
+    peakTensorBytes: r.memory.peakTensorBytes ?? null,
   };
 }
