@@ -153,3 +153,23 @@ function parseAs(example: unknown, raw: string, path: string, source: string): u
       );
   }
 }
+
+/**
+ * The one way a config is resolved: defaults, then each override layer in order (keys and types
+ * checked against the defaults, field rules after each layer), then cross-field checks; frozen.
+ */
+export function resolveLayers<T>(
+  defaults: T,
+  fieldRules: Rules,
+  overrides: readonly { source: string; values: unknown }[],
+  checkConsistency: (config: T) => void,
+): T {
+  let config = defaults;
+  for (const { source, values } of overrides) {
+    config = mergeChecked(config, values, source);
+    checkRules(config, fieldRules, source);
+  }
+  checkRules(config, fieldRules, 'config');
+  checkConsistency(config);
+  return deepFreeze(structuredClone(config));
+}

@@ -5,7 +5,7 @@
  */
 import { tf, type Tensor } from '../backend/tf.js';
 import { Rng } from '../backend/random.js';
-import { CheckpointError } from '../errors.js';
+import { unpackModules } from '../gim/module-state.js';
 import { AudioGimModel, type AudioModuleSpec } from '../gim/audio-model.js';
 import { readCheckpointConfig } from '../gim/audio-trainer.js';
 import {
@@ -141,19 +141,11 @@ export function loadAudioModel(dir: string): { config: AudioGimConfig; model: Au
   const config = readCheckpointConfig(dir);
   const ckpt = loadCheckpoint<unknown>(dir);
   const model = new AudioGimModel(config.encoder, config.loss, new Rng(config.train.seed));
-  model.modules.forEach((module, m) => {
-    for (const [name, v] of module.namedParameters()) {
-      const key = `module${m + 1}.${name}`;
-      const w = ckpt.tensors.get(key);
-      if (!w || w.values.length !== v.size) {
-        model.dispose();
-        throw new CheckpointError(
-          dir,
-          `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
-        );
-      }
-      tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
-    }
-  });
+  try {
+    unpackModules(dir, ckpt.tensors, model.modules);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   return { config, model };
 }

@@ -5,7 +5,7 @@
 import type { InfoNceConfig } from '../losses/info-nce.js';
 import { NEGATIVE_SAMPLING_METHODS } from '../losses/negatives.js';
 import { ConfigError } from '../errors.js';
-import { checkRules, deepFreeze, mergeChecked, rules, type DeepPartial } from '../config/merge.js';
+import { deepFreeze, resolveLayers, rules, type DeepPartial } from '../config/merge.js';
 
 /**
  * How the encoder is cut into gradient-isolated modules (reference `--model_splits`):
@@ -188,14 +188,7 @@ export function encoderLengths(encoder: AudioEncoderConfig, samples: number): nu
 export function resolveAudioConfig(
   overrides: readonly { source: string; values: unknown }[] = [],
 ): AudioGimConfig {
-  let config: AudioGimConfig = DEFAULT_AUDIO_CONFIG;
-  for (const { source, values } of overrides) {
-    config = mergeChecked(config, values, source);
-    checkRules(config, AUDIO_RULES, source);
-  }
-  checkRules(config, AUDIO_RULES, 'config');
-  checkConsistency(config);
-  return deepFreeze(structuredClone(config));
+  return resolveLayers(DEFAULT_AUDIO_CONFIG, AUDIO_RULES, overrides, checkConsistency);
 }
 
 function checkConsistency(config: AudioGimConfig): void {

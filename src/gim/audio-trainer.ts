@@ -10,6 +10,7 @@ import { AudioGimModel } from './audio-model.js';
 import { moduleCount, resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { packModules, stepMemory, unpackModules } from './module-state.js';
 import type { AudioBatchSource, LabelledWindows } from './audio-batches.js';
 import { CacheSource } from '../cache/cache-source.js';
 import {
@@ -138,24 +139,9 @@ export class AudioTrainer {
     trainer.schedule = options.addModule
       ? { frozenBelow: savedDepth, stepsInModule: 0, smoothedLoss: Number.NaN }
       : { ...ckpt.meta.schedule, smoothedLoss: ckpt.meta.schedule.smoothedLoss ?? Number.NaN };
-    trainer.model.modules.slice(0, savedDepth).forEach((module, m) => {
-      const moments = new Map<string, readonly [Float32Array, Float32Array]>();
-      for (const [name, v] of module.namedParameters()) {
-        const key = `module${m + 1}.${name}`;
-        const w = ckpt.tensors.get(key);
-        if (!w || w.values.length !== v.size) {
-          throw new CheckpointError(
-            dir,
-            `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
-          );
-        }
-        v.assign(tf.tensor(w.values, v.shape));
-        moments.set(name, [
-          ckpt.tensors.get(`${key}#adam.m`)!.values,
-          ckpt.tensors.get(`${key}#adam.v`)!.values,
-        ]);
-      }
-      trainer.optimizers[m]!.setState({ step: ckpt.meta.optimizerSteps[m]!, moments });
+    unpackModules(dir, ckpt.tensors, trainer.model.modules.slice(0, savedDepth), {
+      adams: trainer.optimizers,
+      steps: ckpt.meta.optimizerSteps,
     });
     await source.setState(ckpt.meta.data);
     trainer.runDir = dir;
@@ -225,17 +211,11 @@ export class AudioTrainer {
     const modules = this.model.modules.map((_, m) => stats[m] ?? null);
     this.stepCount += 1;
     this.advanceSchedule(modules);
-    const mem = tf.memory();
     return {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: {
-        tensorBytes: mem.numBytes,
-        tensors: mem.numTensors,
-        rssBytes: process.memoryUsage().rss,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      },
+      memory: stepMemory(),
     };
   }
 
@@ -253,17 +233,11 @@ export class AudioTrainer {
     const modules = this.model.modules.map((_, i) => (i === m ? (stats ?? null) : null));
     this.stepCount += 1;
     this.advanceSchedule(modules);
-    const mem = tf.memory();
     return {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: {
-        tensorBytes: mem.numBytes,
-        tensors: mem.numTensors,
-        rssBytes: process.memoryUsage().rss,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      },
+      memory: stepMemory(),
     };
   }
 
@@ -392,17 +366,7 @@ export class AudioTrainer {
   }
 
   save(dir: string): string {
-    const tensors = new Map<string, { shape: readonly number[]; values: Float32Array }>();
-    this.model.modules.forEach((module, m) => {
-      const state = this.optimizers[m]!.getState();
-      for (const [name, v] of module.namedParameters()) {
-        const key = `module${m + 1}.${name}`;
-        const [mom1, mom2] = state.moments.get(name)!;
-        tensors.set(key, { shape: v.shape, values: v.dataSync() as Float32Array });
-        tensors.set(`${key}#adam.m`, { shape: v.shape, values: mom1 });
-        tensors.set(`${key}#adam.v`, { shape: v.shape, values: mom2 });
-      }
-    });
+    const tensors = packModules(this.model.modules, this.optimizers);
     const meta: AudioCheckpointMeta = {
       kind: 'audio-gim',
       config: this.config,

@@ -4,7 +4,7 @@
  * probe. Defaults are the reference's (spec §3.1–3.7) with Fashion-MNIST as the built-in data.
  */
 import { ConfigError } from '../errors.js';
-import { checkRules, deepFreeze, mergeChecked, rules, type DeepPartial } from '../config/merge.js';
+import { deepFreeze, resolveLayers, rules, type DeepPartial } from '../config/merge.js';
 import {
   FASHION_MNIST_PIPELINE,
   STL10_GRAY_PIPELINE,
@@ -163,14 +163,7 @@ export function scaledWidths(encoder: VisionEncoderConfig): { stem: number; plan
 export function resolveVisionConfig(
   overrides: readonly { source: string; values: unknown }[] = [],
 ): VisionGimConfig {
-  let config: VisionGimConfig = DEFAULT_VISION_CONFIG;
-  for (const { source, values } of overrides) {
-    config = mergeChecked(config, values, source);
-    checkRules(config, VISION_RULES, source);
-  }
-  checkRules(config, VISION_RULES, 'config');
-  checkConsistency(config);
-  return deepFreeze(structuredClone(config));
+  return resolveLayers(DEFAULT_VISION_CONFIG, VISION_RULES, overrides, checkConsistency);
 }
 
 function checkConsistency(config: VisionGimConfig): void {

@@ -11,6 +11,7 @@ import { VisionGimModel } from './vision-model.js';
 import { resolveVisionConfig, visionGridSize, type VisionGimConfig } from './vision-config.js';
 import { trainStackStep } from './train-step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { packModules, stepMemory, unpackModules } from './module-state.js';
 import { VisionBatchSource, type VisionSourceState } from './vision-data.js';
 import {
   VisionMemoryError,
@@ -131,16 +132,11 @@ export class VisionTrainer {
       x.dispose();
     }
     this.stepCount += 1;
-    const mem = tf.memory();
     return {
       step: this.stepCount,
       seconds: (performance.now() - start) / 1000,
       modules,
-      memory: {
-        tensorBytes: mem.numBytes,
-        tensors: mem.numTensors,
-        rssBytes: process.memoryUsage().rss,
-      },
+      memory: stepMemory(),
     };
   }
 
@@ -166,17 +162,7 @@ export class VisionTrainer {
   }
 
   save(dir: string): string {
-    const tensors = new Map<string, { shape: readonly number[]; values: Float32Array }>();
-    this.model.modules.forEach((module, m) => {
-      const state = this.optimizers[m]!.getState();
-      for (const [name, v] of module.namedParameters()) {
-        const key = `module${m + 1}.${name}`;
-        const [mom1, mom2] = state.moments.get(name)!;
-        tensors.set(key, { shape: v.shape, values: v.dataSync() as Float32Array });
-        tensors.set(`${key}#adam.m`, { shape: v.shape, values: mom1 });
-        tensors.set(`${key}#adam.v`, { shape: v.shape, values: mom2 });
-      }
-    });
+    const tensors = packModules(this.model.modules, this.optimizers);
     const meta: VisionCheckpointMeta = {
       kind: VISION_CHECKPOINT_KIND,
       config: this.config,
@@ -206,26 +192,12 @@ function loadVisionWeights(
   optimizers: Adam[] | null,
   optimizerSteps: readonly number[],
 ): void {
-  model.modules.forEach((module, m) => {
-    const moments = new Map<string, readonly [Float32Array, Float32Array]>();
-    for (const [name, v] of module.namedParameters()) {
-      const key = `module${m + 1}.${name}`;
-      const w = tensors.get(key);
-      if (!w || w.values.length !== v.size) {
-        throw new CheckpointError(
-          dir,
-          `tensor "${key}": expected shape [${v.shape}], found ${w ? `[${w.shape}]` : 'nothing'}`,
-        );
-      }
-      v.assign(tf.tensor(w.values, v.shape));
-      if (optimizers)
-        moments.set(name, [
-          tensors.get(`${key}#adam.m`)!.values,
-          tensors.get(`${key}#adam.v`)!.values,
-        ]);
-    }
-    if (optimizers) optimizers[m]!.setState({ step: optimizerSteps[m]!, moments });
-  });
+  unpackModules(
+    dir,
+    tensors,
+    model.modules,
+    optimizers ? { adams: optimizers, steps: optimizerSteps } : null,
+  );
 }
 
 /** A trained model and its config, loaded from a checkpoint for evaluation (no optimiser state). */
