@@ -71,9 +71,20 @@ export { markdownTable, perModuleTable, perModuleSvg } from './eval/report.js';
 export { SupervisedAudioModel, SupervisedAudioModule } from './gim/supervised.js';
 export * from './eval/features/index.js';
 
-export { DEFAULT_VISION_CONFIG, VISION_LAYOUTS, resolveVisionConfig, visionPipeline } from './gim/vision-config.js';
+export {
+  DEFAULT_VISION_CONFIG,
+  VISION_LAYOUTS,
+  resolveVisionConfig,
+  visionPipeline,
+} from './gim/vision-config.js';
 export type { VisionGimConfig, VisionEncoderConfig, VisionLayout } from './gim/vision-config.js';
-export { VisionGimModel, VisionModule, GridInfoNceHead, PixelCnnInfoNceHead, SupervisedHead } from './gim/vision-model.js';
+export {
+  VisionGimModel,
+  VisionModule,
+  GridInfoNceHead,
+  PixelCnnInfoNceHead,
+  SupervisedHead,
+} from './gim/vision-model.js';
 export { VisionTrainer, loadVisionModel, buildVisionModel } from './gim/vision-trainer.js';
 export { GridInfoNce, gridInfoNceWithDraw } from './losses/grid-info-nce.js';
 export { Conv2d } from './nn/conv2d.js';
