@@ -9,7 +9,7 @@ import { CheckpointError } from '../errors.js';
 import { AudioGimModel } from './audio-model.js';
 import { moduleCount, resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { assertSameConfig, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { packModules, stepMemory, unpackModules } from './module-state.js';
 import type { AudioBatchSource, LabelledWindows } from './audio-batches.js';
 import { CacheSource } from '../cache/cache-source.js';
@@ -129,9 +129,9 @@ export class AudioTrainer {
         ...ckpt.meta.config,
         encoder: { ...ckpt.meta.config.encoder, depth: savedDepth + 1 },
       };
-      assertSameConfig(dir, want, config);
+      assertSameConfig(dir, want, config, RESUMABLE_FIELDS);
     } else {
-      assertSameConfig(dir, ckpt.meta.config, config);
+      assertSameConfig(dir, ckpt.meta.config, config, RESUMABLE_FIELDS);
     }
     const trainer = new AudioTrainer(config, source, new Rng(0));
     trainer.rng.setState(ckpt.meta.rng);
@@ -392,25 +392,4 @@ export function readCheckpointConfig(dir: string): AudioGimConfig {
   if (meta.kind !== 'audio-gim')
     throw new CheckpointError(dir, `holds a "${meta.kind}" model, expected "audio-gim"`);
   return resolveAudioConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
-}
-
-function assertSameConfig(dir: string, saved: unknown, requested: unknown, path = ''): void {
-  if (RESUMABLE_FIELDS.has(path)) return;
-  if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
-    for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
-      assertSameConfig(
-        dir,
-        (saved as Record<string, unknown>)[key],
-        (requested as Record<string, unknown>)[key],
-        path ? `${path}.${key}` : key,
-      );
-    }
-    return;
-  }
-  if (JSON.stringify(saved) !== JSON.stringify(requested)) {
-    throw new CheckpointError(
-      dir,
-      `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`,
-    );
-  }
 }

@@ -150,3 +150,35 @@ export function removeStaleTemp(dir: string): void {
   const tmp = `${checkpointPath(dir)}.tmp-${process.pid}`;
   if (existsSync(tmp)) unlinkSync(tmp);
 }
+
+/**
+ * Refuse to continue a run with a config other than the checkpoint's: every field must match
+ * except those in `resumable` (e.g. train.steps). The error names the first differing field.
+ */
+export function assertSameConfig(
+  dir: string,
+  saved: unknown,
+  requested: unknown,
+  resumable: ReadonlySet<string>,
+  path = '',
+): void {
+  if (resumable.has(path)) return;
+  if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
+    for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
+      assertSameConfig(
+        dir,
+        (saved as Record<string, unknown>)[key],
+        (requested as Record<string, unknown>)[key],
+        resumable,
+        path ? `${path}.${key}` : key,
+      );
+    }
+    return;
+  }
+  if (JSON.stringify(saved) !== JSON.stringify(requested)) {
+    throw new CheckpointError(
+      dir,
+      `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`,
+    );
+  }
+}

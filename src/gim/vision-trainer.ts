@@ -10,7 +10,7 @@ import { CheckpointError } from '../errors.js';
 import { VisionGimModel } from './vision-model.js';
 import { resolveVisionConfig, visionGridSize, type VisionGimConfig } from './vision-config.js';
 import { trainStackStep } from './train-step.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { assertSameConfig, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { packModules, stepMemory, unpackModules } from './module-state.js';
 import { VisionBatchSource, type VisionSourceState } from './vision-data.js';
 import {
@@ -93,7 +93,7 @@ export class VisionTrainer {
         dir,
         `holds a "${ckpt.meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`,
       );
-    assertSameConfig(dir, ckpt.meta.config, config);
+    assertSameConfig(dir, ckpt.meta.config, config, RESUMABLE_FIELDS);
     const trainer = new VisionTrainer(config, source, new Rng(0), backend);
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
@@ -227,25 +227,4 @@ export function readVisionCheckpointConfig(dir: string): VisionGimConfig {
       `holds a "${meta.kind}" model, expected "${VISION_CHECKPOINT_KIND}"`,
     );
   return resolveVisionConfig([{ source: `checkpoint ${dir}`, values: meta.config }]);
-}
-
-function assertSameConfig(dir: string, saved: unknown, requested: unknown, path = ''): void {
-  if (RESUMABLE_FIELDS.has(path)) return;
-  if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) {
-    for (const key of new Set([...Object.keys(saved), ...Object.keys(requested as object)])) {
-      assertSameConfig(
-        dir,
-        (saved as Record<string, unknown>)[key],
-        (requested as Record<string, unknown>)[key],
-        path ? `${path}.${key}` : key,
-      );
-    }
-    return;
-  }
-  if (JSON.stringify(saved) !== JSON.stringify(requested)) {
-    throw new CheckpointError(
-      dir,
-      `was trained with a different config: ${path} is ${JSON.stringify(saved)} in the checkpoint but ${JSON.stringify(requested)} was requested`,
-    );
-  }
 }

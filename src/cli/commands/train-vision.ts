@@ -1,8 +1,8 @@
 /** `gim train --modality vision`: train vision GIM (or a CPC / supervised baseline) on images. */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
-import { formatSeconds, progressLine } from '../progress.js';
+import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
 import {
@@ -10,11 +10,7 @@ import {
   resolveVisionConfig,
   type VisionGimConfig,
 } from '../../gim/vision-config.js';
-import {
-  VisionTrainer,
-  readVisionCheckpointConfig,
-  type StepRecord,
-} from '../../gim/vision-trainer.js';
+import { VisionTrainer, readVisionCheckpointConfig } from '../../gim/vision-trainer.js';
 import { VisionBatchSource, openVisionSet } from '../../gim/vision-data.js';
 import { checkStepMemory } from '../../gim/vision-memory.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
@@ -92,47 +88,24 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
       `${set.name} (${set.count} images), backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ` +
       `estimated step memory ${(memory.bytes / 2 ** 30).toFixed(2)} GiB, steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
   );
-  let stopRequested = false;
-  const onSigint = (): void => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    process.stderr.write(
-      '\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n',
-    );
-  };
-  process.on('SIGINT', onSigint);
-  const progress = progressLine();
-  const started = Date.now();
-  const startStep = trainer.step;
-  let smoothed: number[] | null = null;
+  const session = startTrainingSession({
+    logFile,
+    startStep: trainer.step,
+    totalSteps: config.train.steps,
+    logEvery: config.train.logEvery,
+    quiet: Boolean(values.quiet),
+  });
   try {
-    trainer.run(outDir, {
-      shouldStop: () => stopRequested,
-      onStep: (r: StepRecord) => {
-        appendFileSync(logFile, `${JSON.stringify(logLine(r))}\n`);
-        const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
-        smoothed = smoothed ? smoothed.map((s, i) => 0.9 * s + 0.1 * losses[i]!) : losses;
-        const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
-        const eta = (config.train.steps - r.step) / rate;
-        const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
-        if (!values.quiet)
-          progress.update(
-            text,
-            r.step % config.train.logEvery === 0 || r.step === config.train.steps,
-          );
-      },
-      onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
-    });
+    trainer.run(outDir, session.callbacks);
   } finally {
-    progress.done();
-    process.off('SIGINT', onSigint);
+    session.finish();
     set.close();
   }
   process.stderr.write(
     `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
   );
   trainer.dispose();
-  return stopRequested ? 130 : 0;
+  return session.stopRequested() ? 130 : 0;
 }
 
 /** Checkpoint config (when resuming), then preset, then flags. */
@@ -154,15 +127,4 @@ export function resolveVisionRunConfig(
   }
   layers.push({ source: 'flags', values: flags });
   return resolveVisionConfig(layers);
-}
-
-function logLine(r: StepRecord): object {
-  return {
-    step: r.step,
-    seconds: Number(r.seconds.toFixed(4)),
-    loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
-    accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
-    tensorBytes: r.memory.tensorBytes,
-    rssBytes: r.memory.rssBytes,
-  };
 }

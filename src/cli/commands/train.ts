@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
 import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
-import { formatSeconds, progressLine } from '../progress.js';
+import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
 import {
@@ -12,7 +12,7 @@ import {
   resolveAudioConfig,
   type AudioGimConfig,
 } from '../../gim/audio-config.js';
-import { AudioTrainer, readCheckpointConfig, type StepRecord } from '../../gim/audio-trainer.js';
+import { AudioTrainer, readCheckpointConfig } from '../../gim/audio-trainer.js';
 import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
 import { ConfigError } from '../../errors.js';
@@ -107,48 +107,23 @@ export const command: CommandModule = {
         `steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
     );
 
-    let stopRequested = false;
-    const onSigint = (): void => {
-      if (stopRequested) process.exit(130);
-      stopRequested = true;
-      process.stderr.write(
-        '\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n',
-      );
-    };
-    process.on('SIGINT', onSigint);
-    const progress = progressLine();
-    const started = Date.now();
-    const startStep = trainer.step;
-    let smoothed: number[] | null = null;
+    const session = startTrainingSession({
+      logFile,
+      startStep: trainer.step,
+      totalSteps: config.train.steps,
+      logEvery: config.train.logEvery,
+      quiet,
+    });
     try {
-      await trainer.run(outDir, {
-        shouldStop: () => stopRequested,
-        onStep: (r: StepRecord) => {
-          appendFileSync(logFile, `${JSON.stringify(logLine(r))}\n`);
-          const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
-          smoothed = smoothed ? smoothed.map((s, i) => 0.9 * s + 0.1 * losses[i]!) : losses;
-          const rate = (r.step - startStep) / ((Date.now() - started) / 1000);
-          const eta = (config.train.steps - r.step) / rate;
-          const text = `step ${r.step}/${config.train.steps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => l.toFixed(3)).join(' ')}`;
-          if (!quiet)
-            progress.update(
-              text,
-              r.step % config.train.logEvery === 0 || r.step === config.train.steps,
-            );
-        },
-        onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
-        onCache: (module, items, dir) =>
-          progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
-      });
+      await trainer.run(outDir, session.callbacks);
     } finally {
-      progress.done();
-      process.off('SIGINT', onSigint);
+      session.finish();
     }
     process.stderr.write(
       `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
     );
     trainer.dispose();
-    return stopRequested ? 130 : 0;
+    return session.stopRequested() ? 130 : 0;
   },
 };
 
@@ -191,17 +166,4 @@ async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
     windowSamples: config.data.windowSamples,
   });
   return new CorpusSource(corpus, config.train.batchSize, config.train.seed + 2);
-}
-
-function logLine(r: StepRecord): object {
-  return {
-    step: r.step,
-    seconds: Number(r.seconds.toFixed(4)),
-    loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
-    accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
-    tensorBytes: r.memory.tensorBytes,
-    rssBytes: r.memory.rssBytes,
-    peakRssBytes: r.memory.peakRssBytes ?? null,
-    peakTensorBytes: r.memory.peakTensorBytes ?? null,
-  };
 }

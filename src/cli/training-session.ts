@@ -1,0 +1,86 @@
+/**
+ * What `gim train` does around a trainer's run, for every modality: a JSON line per step in
+ * <out>/train-log.jsonl, a progress line with steps/s, ETA and smoothed per-module losses, and a
+ * Ctrl-C handler that asks the trainer to stop after the current step (and save); a second
+ * Ctrl-C exits at once.
+ */
+import { appendFileSync } from 'node:fs';
+import { formatSeconds, progressLine } from './progress.js';
+import type { StepRecord, TrainCallbacks } from '../gim/audio-trainer.js';
+
+export interface TrainingSessionOptions {
+  readonly logFile: string;
+  readonly startStep: number;
+  readonly totalSteps: number;
+  readonly logEvery: number;
+  readonly quiet: boolean;
+}
+
+export interface TrainingSession {
+  readonly callbacks: TrainCallbacks;
+  stopRequested(): boolean;
+  /** Ends the progress line and removes the Ctrl-C handler. */
+  finish(): void;
+}
+
+export function startTrainingSession(opts: TrainingSessionOptions): TrainingSession {
+  let stop = false;
+  const onSigint = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write(
+      '\ngim train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  const progress = progressLine();
+  const started = Date.now();
+  let smoothed: number[] | null = null;
+  const callbacks: TrainCallbacks = {
+    shouldStop: () => stop,
+    onStep: (r: StepRecord) => {
+      appendFileSync(opts.logFile, `${JSON.stringify(logLine(r))}\n`);
+      const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
+      // Smooth per module; a module that did not step this time keeps its last value.
+      smoothed = smoothed
+        ? smoothed.map((s, i) =>
+            Number.isNaN(losses[i]!)
+              ? s
+              : Number.isNaN(s)
+                ? losses[i]!
+                : 0.9 * s + 0.1 * losses[i]!,
+          )
+        : losses;
+      const rate = (r.step - opts.startStep) / ((Date.now() - started) / 1000);
+      const eta = (opts.totalSteps - r.step) / rate;
+      const text = `step ${r.step}/${opts.totalSteps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => (Number.isNaN(l) ? '-' : l.toFixed(3))).join(' ')}`;
+      if (!opts.quiet)
+        progress.update(text, r.step % opts.logEvery === 0 || r.step === opts.totalSteps);
+    },
+    onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
+    onCache: (module, items, dir) =>
+      progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
+  };
+  return {
+    callbacks,
+    stopRequested: () => stop,
+    finish() {
+      progress.done();
+      process.off('SIGINT', onSigint);
+    },
+  };
+}
+
+/** One line of train-log.jsonl. */
+export function logLine(r: StepRecord): object {
+  return {
+    step: r.step,
+    seconds: Number(r.seconds.toFixed(4)),
+    loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
+    accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
+    tensorBytes: r.memory.tensorBytes,
+    rssBytes: r.memory.rssBytes,
+    peakRssBytes: r.memory.peakRssBytes ?? null,
+    peakTensorBytes: r.memory.peakTensorBytes ?? null,
+  };
+}
