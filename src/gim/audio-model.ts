@@ -41,6 +41,36 @@ export function audioModuleSpecs(layout: AudioLayout, convCount: number): AudioM
   }
 }
 
+/**
+ * The encoder layers of one module, in a fixed order (convs, then the GRU) so that a seeded Rng
+ * gives the same weights whichever head (InfoNCE or supervised) the module carries.
+ */
+export function buildModuleLayers(
+  spec: AudioModuleSpec,
+  encoder: AudioEncoderConfig,
+  inChannels: number,
+  rng: Rng,
+): { convs: [string, Conv1d][]; gru: Gru | null; channels: number } {
+  let channels = inChannels;
+  const convs: [string, Conv1d][] = [];
+  for (const layer of spec.convLayers) {
+    const conv = new Conv1d(
+      {
+        inChannels: channels,
+        outChannels: encoder.channels,
+        kernel: encoder.kernels[layer]!,
+        stride: encoder.strides[layer]!,
+        padding: encoder.paddings[layer]!,
+      },
+      rng,
+    );
+    convs.push([`conv${layer + 1}`, conv]);
+    channels = encoder.channels;
+  }
+  const gru = spec.hasGru ? new Gru(channels, encoder.gruHidden, rng) : null;
+  return { convs, gru, channels };
+}
+
 export interface ModuleOutput {
   /** Encoder output passed on to the next module: [B, T, C]. */
   readonly z: Tensor;
@@ -61,24 +91,10 @@ export class AudioGimModule extends BaseModule {
     rng: Rng,
   ) {
     super();
-    let channels = inChannels;
-    for (const layer of spec.convLayers) {
-      const conv = new Conv1d(
-        {
-          inChannels: channels,
-          outChannels: encoder.channels,
-          kernel: encoder.kernels[layer]!,
-          stride: encoder.strides[layer]!,
-          padding: encoder.paddings[layer]!,
-        },
-        rng,
-      );
-      this.convs.push(this.registerChild(`conv${layer + 1}`, conv));
-      channels = encoder.channels;
-    }
-    this.gru = spec.hasGru
-      ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng))
-      : null;
+    const layers = buildModuleLayers(spec, encoder, inChannels, rng);
+    for (const [name, conv] of layers.convs) this.convs.push(this.registerChild(name, conv));
+    this.gru = layers.gru ? this.registerChild('gru', layers.gru) : null;
+    const channels = layers.channels;
     const contextChannels = this.gru ? encoder.gruHidden : channels;
     this.infoNce = this.registerChild(
       'loss',

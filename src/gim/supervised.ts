@@ -12,7 +12,7 @@ import { Conv1d } from '../nn/conv1d.js';
 import { Gru } from '../nn/gru.js';
 import { Linear } from '../nn/linear.js';
 import { ShapeError } from '../errors.js';
-import { audioModuleSpecs, type AudioModuleSpec } from './audio-model.js';
+import { audioModuleSpecs, buildModuleLayers, type AudioModuleSpec } from './audio-model.js';
 import type { AudioEncoderConfig } from './audio-config.js';
 import { trainStackStep, type IsolatedModule, type ModuleStepStats } from './train-step.js';
 
@@ -32,24 +32,10 @@ export class SupervisedAudioModule extends BaseModule implements IsolatedModule 
     rng: Rng,
   ) {
     super();
-    let channels = inChannels;
-    for (const layer of spec.convLayers) {
-      const conv = new Conv1d(
-        {
-          inChannels: channels,
-          outChannels: encoder.channels,
-          kernel: encoder.kernels[layer]!,
-          stride: encoder.strides[layer]!,
-          padding: encoder.paddings[layer]!,
-        },
-        rng,
-      );
-      this.convs.push(this.registerChild(`conv${layer + 1}`, conv));
-      channels = encoder.channels;
-    }
-    this.gru = spec.hasGru
-      ? this.registerChild('gru', new Gru(channels, encoder.gruHidden, rng))
-      : null;
+    const layers = buildModuleLayers(spec, encoder, inChannels, rng);
+    for (const [name, conv] of layers.convs) this.convs.push(this.registerChild(name, conv));
+    this.gru = layers.gru ? this.registerChild('gru', layers.gru) : null;
+    const channels = layers.channels;
     this.outputChannels = channels;
     this.head = this.registerChild(
       'head',
