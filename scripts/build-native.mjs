@@ -38,7 +38,10 @@ function main() {
     .filter(([h, dirs]) => !dirs.some((d) => existsSync(join(d, h))))
     .map(([h]) => h);
   if (missing.length > 0) {
-    return say(`native backend not built (missing ${missing.join(', ')}; apt-get install libdnnl-dev libopenblas-dev)`);
+    return say(
+      `native backend not built (missing ${missing.join(', ')}): gim runs on the slower wasm backend; ` +
+        'for the native one (about 2-3x faster training) run `apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`',
+    );
   }
   try {
     createRequire(import.meta.url).resolve('node-addon-api');
