@@ -19,13 +19,37 @@ export function parseFlags(
   options: Options,
   allowPositionals = false,
 ): ParsedFlags {
+  const { values, positionals } = parseWords(command, argv, options, allowPositionals);
+  return { values, positionals: positionals.map((p) => p.value) };
+}
+
+/** A word of the command line that is neither a flag nor a flag's value, with its argv index. */
+export interface Word {
+  readonly value: string;
+  readonly index: number;
+}
+
+/**
+ * parseArgs (strict) that also says where each positional word stood, so a subcommand word
+ * (`experiment vision`, `data check`) can be found anywhere among the flags and taken out.
+ */
+export function parseWords(
+  command: string,
+  argv: string[],
+  options: Options,
+  allowPositionals = true,
+): { values: ParsedFlags['values']; positionals: Word[] } {
   try {
-    const { values, positionals } = parseArgs({
+    const { values, tokens } = parseArgs({
       args: argv,
       options,
       allowPositionals,
       strict: true,
+      tokens: true,
     });
+    const positionals = tokens
+      .filter((t) => t.kind === 'positional')
+      .map((t) => ({ value: (t as { value: string }).value, index: t.index }));
     return { values: values as ParsedFlags['values'], positionals };
   } catch (err) {
     throw new ConfigError(
@@ -35,6 +59,38 @@ export function parseFlags(
       'command line',
     );
   }
+}
+
+/** argv without the word at `index` (a subcommand word already used for routing). */
+export function withoutWord(argv: readonly string[], index: number): string[] {
+  return argv.filter((_, i) => i !== index);
+}
+
+/** Flags that take no value; every other flag takes one (`--flag value` or `--flag=value`). */
+export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
+  '--help',
+  '-h',
+  '--quiet',
+  '--cache',
+  '--add-module',
+  '--per-module',
+  '--decode',
+  '--strict',
+  '--version',
+]);
+
+/**
+ * Index of the first word that is neither a flag nor a flag's value, so global flags may come
+ * before the command (`gim --backend wasm experiment vision`); -1 when there is none.
+ */
+export function firstWordIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (!arg.startsWith('-') || arg === '-') return i;
+    if (!arg.includes('=') && !BOOLEAN_FLAGS.has(arg)) i++; // skip the flag's value
+  }
+  return -1;
 }
 
 /** Friendly flag → dotted config path. */
@@ -54,6 +110,9 @@ export const AUDIO_FLAG_PATHS: Record<string, string> = {
   depth: 'encoder.depth',
 };
 
+/** `--strict`: stop at the first unreadable or unlabelled utterance instead of skipping it. */
+export const STRICT_FLAG = { strict: { type: 'boolean' } } as const satisfies Options;
+
 export const CONFIG_FLAGS = {
   preset: { type: 'string' },
   set: { type: 'string', multiple: true },
@@ -70,6 +129,7 @@ export function flagOverrides(
     const v = values[flag];
     if (typeof v === 'string') setPath(out, defaults, path, v, `--${flag}`);
   }
+  if (values.strict === true) setPath(out, defaults, 'data.strict', 'true', '--strict');
   for (const assignment of (values.set as string[] | undefined) ?? []) {
     const eq = assignment.indexOf('=');
     if (eq <= 0)

@@ -4,6 +4,7 @@
  * stdout/stderr or sets the exit code; the library reports through callbacks and errors.
  */
 import { GimError } from '../errors.js';
+import { firstWordIndex, withoutWord } from './args.js';
 
 export interface CommandModule {
   /** One line for `gim --help`. */
@@ -22,26 +23,25 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write('usage: gim <command> [options]\n\ncommands:\n');
-    for (const [cmd, load] of Object.entries(COMMANDS)) {
-      let summary = '';
-      try {
-        summary = (await load()).summary;
-      } catch {
-        summary = '(not available in this build)';
-      }
-      process.stdout.write(`  ${cmd.padEnd(12)}${summary}\n`);
-    }
-    process.stdout.write('\nRun `gim <command> --help` for the options of one command.\n');
-    return name === undefined ? 1 : 0;
-  }
-  if (name === '--version') {
+  // Global flags may come before the command word (`gim --backend wasm train …`); the command
+  // gets every other argument, in order, and parses them all itself.
+  const at = firstWordIndex(argv);
+  const name = at >= 0 ? argv[at] : undefined;
+  const rest = at >= 0 ? withoutWord(argv, at) : argv;
+  if (name === 'help' || (name === undefined && rest.length === 0)) return printHelp(name);
+  if (name === undefined && (rest.includes('--help') || rest.includes('-h')))
+    return printHelp('--help');
+  if (name === undefined && rest.includes('--version')) {
     const { readFileSync } = await import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     process.stdout.write(`${pkg.version}\n`);
     return 0;
+  }
+  if (name === undefined) {
+    process.stderr.write(
+      `gim: expected a command (${Object.keys(COMMANDS).join(', ')}) after ${rest.join(' ')}\n`,
+    );
+    return 2;
   }
   const load = COMMANDS[name];
   if (!load) {
@@ -52,6 +52,24 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = await load();
   return command.run(rest);
+}
+
+async function printHelp(name: string | undefined): Promise<number> {
+  process.stdout.write('usage: gim <command> [options]\n\ncommands:\n');
+  for (const [cmd, load] of Object.entries(COMMANDS)) {
+    let summary = '';
+    try {
+      summary = (await load()).summary;
+    } catch {
+      summary = '(not available in this build)';
+    }
+    process.stdout.write(`  ${cmd.padEnd(12)}${summary}\n`);
+  }
+  process.stdout.write(
+    '\nRun `gim <command> --help` for the options of one command. Flags take `--flag value` or\n' +
+      '`--flag=value` and may come before or after the command and subcommand words.\n',
+  );
+  return name === undefined ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from '../main.js';
-import { parseFlags } from '../args.js';
+import { STRICT_FLAG, parseFlags, type Options } from '../args.js';
+import { resolveModality } from './modality.js';
+import { VISION_EVAL_OPTIONS, runVisionEvalCli } from './eval-vision.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
@@ -28,30 +30,47 @@ options:
   --epochs N           probe epochs (default: speaker 50, phone 20, as the reference)
   --settings FILE      JSON overrides of the probe settings (see configs/experiment-demo.json "probe")
   --json FILE          also write the full results (per-class accuracies, confusions) as JSON
+  --strict             stop at a corpus problem instead of skipping the utterance (data.strict)
   --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
-  -h, --help`;
+  -h, --help
+
+A vision checkpoint is recognised from its header; \`gim eval --checkpoint DIR --help\` then
+lists the vision probe options.`;
+
+/** Every flag of `gim eval` on an audio checkpoint; eval-vision.ts has the vision ones. */
+const EVAL_OPTIONS = {
+  ...STRICT_FLAG,
+  checkpoint: { type: 'string' },
+  data: { type: 'string' },
+  probe: { type: 'string' },
+  'per-module': { type: 'boolean' },
+  epochs: { type: 'string' },
+  settings: { type: 'string' },
+  json: { type: 'string' },
+  backend: { type: 'string' },
+  modality: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
 
 export const command: CommandModule = {
   summary: 'linear speaker / phone probes on a trained checkpoint',
   async run(argv) {
-    const vision = await import('../../eval/vision-cli.js');
-    if (vision.isVisionEvalArgv(argv)) return vision.runVisionEvalCli(argv);
-    const { values } = parseFlags('eval', argv, {
-      checkpoint: { type: 'string' },
-      data: { type: 'string' },
-      probe: { type: 'string' },
-      'per-module': { type: 'boolean' },
-      epochs: { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'string' },
-      backend: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+    // First pass knows every flag of both modalities, so routing never trips over one.
+    const all = parseFlags('eval', argv, { ...VISION_EVAL_OPTIONS, ...EVAL_OPTIONS }).values;
+    const given = all.checkpoint;
+    const modality = resolveModality({
+      flag: all.modality,
+      ...(typeof given === 'string' && existsSync(given) && statSync(given).isDirectory()
+        ? { checkpoint: { dir: given, flag: '--checkpoint' } }
+        : {}),
     });
+    if (modality === 'vision') return runVisionEvalCli(argv);
+    const { values } = parseFlags('eval', argv, EVAL_OPTIONS);
+    const dir = values.checkpoint;
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const dir = values.checkpoint;
     if (typeof dir !== 'string')
       throw new ConfigError(
         '--checkpoint',

@@ -1,7 +1,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
-import { flagOverrides, parseFlags, CONFIG_FLAGS } from '../args.js';
+import {
+  CONFIG_FLAGS,
+  STRICT_FLAG,
+  flagOverrides,
+  parseFlags,
+  parseWords,
+  withoutWord,
+  type Options,
+} from '../args.js';
+import { VISION_EXPERIMENT_OPTIONS, runVisionExperimentCli } from './experiment-vision.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { PRESET_DIR, loadPreset } from '../../config/presets.js';
@@ -35,8 +44,11 @@ options:
   --methods LIST       comma-separated subset of the methods
   --settings FILE      JSON overrides of the experiment settings (methods, probe, supervised)
   --steps N  --batch-size N  --lr X  --seed N  --channels N  --window SAMPLES  --set PATH=VALUE
+  --strict             stop at a corpus problem instead of skipping the utterance (data.strict)
   --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
-  -h, --help`;
+  -h, --help
+
+The experiment name may stand anywhere among the flags (gim experiment --backend wasm vision).`;
 
 export interface ExperimentCliOptions {
   readonly data: string;
@@ -51,36 +63,49 @@ export interface ExperimentCliOptions {
   readonly commandLine: string;
 }
 
+const AUDIO_OPTIONS = {
+  ...CONFIG_FLAGS,
+  ...STRICT_FLAG,
+  data: { type: 'string' },
+  out: { type: 'string' },
+  methods: { type: 'string' },
+  settings: { type: 'string' },
+  backend: { type: 'string' },
+  modality: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
 export const command: CommandModule = {
   summary: "train and probe the paper's audio baselines; write a results table and plots",
   async run(argv) {
-    if (argv[0] === 'vision')
-      return (await import('../../eval/vision-cli.js')).runVisionExperimentCli(argv.slice(1));
-    const { values, positionals } = parseFlags(
-      'experiment',
-      argv,
-      {
-        ...CONFIG_FLAGS,
-        data: { type: 'string' },
-        out: { type: 'string' },
-        methods: { type: 'string' },
-        settings: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      true,
-    );
-    if (values.help) {
+    // First pass knows every flag of both experiments, so the name may stand anywhere.
+    const all = parseWords('experiment', argv, { ...VISION_EXPERIMENT_OPTIONS, ...AUDIO_OPTIONS });
+    const name = all.positionals[0];
+    if (all.values.help && name === undefined) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (positionals[0] !== 'audio' || positionals.length !== 1) {
+    if (!name || !['audio', 'vision'].includes(name.value) || all.positionals.length !== 1) {
       throw new ConfigError(
         'gim experiment',
         'the experiment name "audio" or "vision"',
-        positionals.join(' ') || undefined,
+        all.positionals.map((p) => p.value).join(' ') || undefined,
         'command line',
       );
+    }
+    if (all.values.modality !== undefined && all.values.modality !== name.value)
+      throw new ConfigError(
+        '--modality',
+        `"${name.value}" for gim experiment ${name.value}`,
+        all.values.modality,
+        'command line',
+      );
+    const rest = withoutWord(argv, name.index);
+    if (name.value === 'vision') return runVisionExperimentCli(rest);
+    const { values } = parseFlags('experiment audio', rest, AUDIO_OPTIONS);
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
     }
     if (typeof values.data !== 'string')
       throw new ConfigError('--data', 'a corpus folder', undefined, 'command line');
@@ -94,7 +119,7 @@ export const command: CommandModule = {
       ...(typeof values.settings === 'string' ? { settings: values.settings } : {}),
       backend: ((values.backend as string | undefined) ?? 'auto') as BackendName,
       flags: values,
-      commandLine: `gim experiment ${argv.join(' ')}`,
+      commandLine: `gim experiment audio ${rest.join(' ')}`.trim(),
     });
     return 0;
   },

@@ -1,7 +1,8 @@
 /** `gim train --modality vision`: train vision GIM (or a CPC / supervised baseline) on images. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
+import { flagOverrides, parseFlags } from '../args.js';
+import { TRAIN_OPTIONS } from './train.js';
 import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
@@ -36,19 +37,12 @@ options:
 Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C exits at once.`;
 
 export async function runVisionTraining(argv: string[]): Promise<number> {
-  const { values } = parseFlags('train --modality vision', argv, {
-    ...CONFIG_FLAGS,
-    data: { type: 'string' },
-    out: { type: 'string' },
-    resume: { type: 'string' },
-    backend: { type: 'string' },
-    quiet: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values } = parseFlags('train --modality vision', argv, TRAIN_OPTIONS);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  rejectAudioOnlyFlags(values);
   const resumeDir = values.resume as string | undefined;
   const config = resolveVisionRunConfig(values, resumeDir);
   const outDir =
@@ -96,7 +90,7 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
     quiet: Boolean(values.quiet),
   });
   try {
-    trainer.run(outDir, session.callbacks);
+    await trainer.run(outDir, session.callbacks);
   } finally {
     session.finish();
     set.close();
@@ -106,6 +100,27 @@ export async function runVisionTraining(argv: string[]): Promise<number> {
   );
   trainer.dispose();
   return session.stopRequested() ? 130 : 0;
+}
+
+/** Flags of `gim train` that only the audio trainer implements so far. */
+const AUDIO_ONLY_FLAGS = [
+  'schedule',
+  'steps-per-module',
+  'update-periods',
+  'cache',
+  'add-module',
+  'strict',
+] as const;
+
+function rejectAudioOnlyFlags(values: Record<string, unknown>): void {
+  const given = AUDIO_ONLY_FLAGS.find((flag) => values[flag] !== undefined);
+  if (given)
+    throw new ConfigError(
+      `--${given}`,
+      'a flag the vision trainer implements (schedules, the activation cache, --add-module and --strict are audio-only for now)',
+      `--${given} with --modality vision`,
+      'command line',
+    );
 }
 
 /** Checkpoint config (when resuming), then preset, then flags. */

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
-import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
+import { CONFIG_FLAGS, STRICT_FLAG, flagOverrides, parseFlags, type Options } from '../args.js';
+import { resolveModality } from './modality.js';
 import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
@@ -36,38 +37,40 @@ options:
   --window SAMPLES  --log-every N  --checkpoint-every N
   --set PATH=VALUE       any config field, e.g. --set loss.negativeSamples=16 (repeatable)
   --backend NAME         ${BACKEND_NAMES.join(' | ')} (default auto)
-  --modality audio|vision
+  --strict               stop at a corpus problem instead of skipping the utterance (data.strict)
+  --modality audio|vision   (default: from --preset or the --resume checkpoint, else audio)
   -h, --help
 
 Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C exits at once.`;
 
+/** Every flag of `gim train`, both modalities (train-vision.ts rejects the audio-only ones). */
+export const TRAIN_OPTIONS = {
+  ...CONFIG_FLAGS,
+  ...STRICT_FLAG,
+  data: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  'add-module': { type: 'boolean' },
+  cache: { type: 'boolean' },
+  backend: { type: 'string' },
+  modality: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
 export const command: CommandModule = {
   summary: 'train GIM / CPC (audio; vision with --modality vision)',
   async run(argv) {
-    const { values } = parseFlags('train', argv, {
-      ...CONFIG_FLAGS,
-      data: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'add-module': { type: 'boolean' },
-      cache: { type: 'boolean' },
-      backend: { type: 'string' },
-      modality: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+    const { values } = parseFlags('train', argv, TRAIN_OPTIONS);
+    const modality = resolveModality({
+      flag: values.modality,
+      preset: values.preset,
+      checkpoint: { dir: values.resume, flag: '--resume' },
     });
+    if (modality === 'vision') return (await import('./train-vision.js')).runVisionTraining(argv);
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
-    }
-    if (values.modality === 'vision') {
-      const vision = await import('./train-vision.js');
-      return vision.runVisionTraining(
-        argv.filter((a, i) => a !== '--modality' && argv[i - 1] !== '--modality' && a !== 'vision'),
-      );
-    }
-    if (values.modality !== undefined && values.modality !== 'audio') {
-      throw new ConfigError('--modality', '"audio" or "vision"', values.modality, 'command line');
     }
     const resumeDir = values.resume as string | undefined;
     const addModule = Boolean(values['add-module']);

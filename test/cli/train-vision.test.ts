@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveVisionRunConfig } from '../../src/cli/commands/train-vision.js';
-import { isVisionEvalArgv } from '../../src/eval/vision-cli.js';
 import { ConfigError } from '../../src/errors.js';
 
 describe('vision CLI config', () => {
@@ -31,10 +30,5 @@ describe('vision CLI config', () => {
       () => resolveVisionRunConfig({ layout: 'gim-6' }),
       (e: unknown) => e instanceof ConfigError && /encoder\.layout/.test(e.message),
     );
-  });
-
-  it('gim eval recognises only vision checkpoints', () => {
-    assert.equal(isVisionEvalArgv(['--checkpoint', '/nonexistent/dir']), false);
-    assert.equal(isVisionEvalArgv(['--epochs', '3']), false);
   });
 });
