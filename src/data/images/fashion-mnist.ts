@@ -64,15 +64,24 @@ export function hasFashionMnist(dir: string = FASHION_MNIST_DIR): boolean {
   }
 }
 
+/** Side of a Fashion-MNIST image: the files must hold [N, 28, 28] grey images. */
+export const FASHION_MNIST_SIZE = 28;
+
 /** Opens one Fashion-MNIST split (decoded into memory: 47 MB for train, 8 MB for test). */
 export function openFashionMnist(
   split: 'train' | 'test',
   dir: string = FASHION_MNIST_DIR,
 ): ImageSet {
   const files = fashionMnistFiles(split, dir);
-  const set = openIdx(files.images, files.labels, `fashion-mnist/${split}`);
-  if (set.classes > FASHION_MNIST_CLASS_NAMES.length) {
-    throw new DataError(files.labels, `labels reach ${set.classes - 1}, expected 0..9`);
+  const classes = FASHION_MNIST_CLASS_NAMES.length;
+  const set = openIdx(files.images, files.labels, `fashion-mnist/${split}`, classes);
+  // A corrupt size field that keeps H*W (e.g. 14x56) would otherwise pass the length check.
+  if (set.height !== FASHION_MNIST_SIZE || set.width !== FASHION_MNIST_SIZE || set.channels !== 1) {
+    throw new DataError(
+      files.images,
+      `Fashion-MNIST images must be ${FASHION_MNIST_SIZE}x${FASHION_MNIST_SIZE} grey, ` +
+        `found ${set.height}x${set.width}x${set.channels}`,
+    );
   }
   return set;
 }

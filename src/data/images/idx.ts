@@ -30,12 +30,16 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     } catch (e) {
       throw new DataError(
         file,
-        `starts like gzip (1f 8b) but does not decompress: ${(e as Error).message}`,
+        `starts like gzip (1f 8b) but does not decompress (expected a complete gzip stream ` +
+          `whose CRC matches): ${(e as Error).message}`,
       );
     }
   }
   if (buf.length < 4)
-    throw new DataError(file, `${buf.length} bytes is too short for an IDX header`);
+    throw new DataError(
+      file,
+      `${buf.length} bytes is too short for an IDX header (expected at least 4 bytes)`,
+    );
   const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new DataError(
@@ -50,12 +54,13 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     );
   }
   const ndim = buf[3]!;
-  if (ndim < 1) throw new DataError(file, 'IDX header declares 0 dimensions');
+  if (ndim < 1) throw new DataError(file, 'IDX header declares 0 dimensions, expected 1 or more');
   const headerBytes = 4 + 4 * ndim;
   if (buf.length < headerBytes) {
     throw new DataError(
       file,
-      `${buf.length} bytes is too short for an IDX header with ${ndim} dimensions`,
+      `${buf.length} bytes is too short for an IDX header with ${ndim} dimensions ` +
+        `(expected at least ${headerBytes} bytes)`,
     );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -69,8 +74,8 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (buf.length !== headerBytes + total) {
     throw new DataError(
       file,
-      `size ${buf.length} bytes does not match the header: ${headerBytes} header bytes + ` +
-        `${dims.join('x')} = ${total} data bytes = ${headerBytes + total}`,
+      `size ${buf.length} bytes does not match the header: expected ${headerBytes} header ` +
+        `bytes + ${dims.join('x')} = ${total} data bytes = ${headerBytes + total}`,
     );
   }
   return { dims, data: buf.subarray(headerBytes) };
@@ -106,16 +111,29 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array, gzip = fals
 }
 
 /**
- * Opens an IDX image file ([N,H,W] grey or [N,H,W,C]) and, optionally, its IDX label file ([N]).
- * The whole file is decoded into memory: the largest of the family (MNIST train) is 47 MB.
+ * Opens an IDX image file ([N,H,W] grey or [N,H,W,C] with C = 1 or 3) and, optionally, its IDX
+ * label file ([N]). The whole file is decoded into memory: the largest of the family (MNIST
+ * train) is 47 MB. With `classes`, every label must lie in 0..classes-1: IDX has no checksum, so
+ * a corrupt label byte is only caught if it falls outside the class range.
  */
-export function openIdx(imagesPath: string, labelsPath?: string, name?: string): ImageSet {
+export function openIdx(
+  imagesPath: string,
+  labelsPath?: string,
+  name?: string,
+  classes?: number,
+): ImageSet {
   const images = readIdx(imagesPath);
   const [count, height, width, channels = 1] = images.dims;
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new DataError(
       imagesPath,
       `IDX images must have 3 dims [N,H,W] or 4 dims [N,H,W,C], found ${images.dims.length} (${images.dims.join('x')})`,
+    );
+  }
+  if (height! < 1 || width! < 1 || (channels !== 1 && channels !== 3)) {
+    throw new DataError(
+      imagesPath,
+      `IDX images must be at least 1x1 with 1 or 3 channels, found dims ${images.dims.join('x')}`,
     );
   }
   let labels: Int32Array | undefined;
@@ -133,6 +151,15 @@ export function openIdx(imagesPath: string, labelsPath?: string, name?: string):
         `has ${raw.dims[0]} labels, expected ${count} (one per image in ${imagesPath})`,
       );
     }
+    if (classes !== undefined) {
+      const bad = raw.data.findIndex((v) => v >= classes);
+      if (bad >= 0) {
+        throw new DataError(
+          labelsPath,
+          `label ${bad} is ${raw.data[bad]}, expected 0..${classes - 1} (${classes} classes)`,
+        );
+      }
+    }
     labels = Int32Array.from(raw.data);
   }
   return memoryImageSet({
@@ -142,5 +169,6 @@ export function openIdx(imagesPath: string, labelsPath?: string, name?: string):
     channels,
     pixels: images.data,
     ...(labels !== undefined ? { labels } : {}),
+    ...(classes !== undefined && labels !== undefined ? { classes } : {}),
   });
 }

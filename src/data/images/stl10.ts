@@ -54,13 +54,20 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
     );
   }
   const labels = split === 'unlabeled' ? undefined : readStl10Labels(join(dir, `${split}_y.bin`));
-  let fd = openSync(xPath, 'r');
-  const size = fstatSync(fd).size;
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(xPath, 'r');
+    size = fstatSync(fd).size;
+  } catch (e) {
+    throw new DataError(xPath, `cannot read: ${(e as Error).message}`);
+  }
   if (size === 0 || size % STL10_IMAGE_BYTES !== 0) {
     closeSync(fd);
     throw new DataError(
       xPath,
-      `size ${size} bytes is not a positive multiple of ${STL10_IMAGE_BYTES} (one 3x96x96 uint8 image)`,
+      `size ${size} bytes is not a positive multiple of ${STL10_IMAGE_BYTES}: expected whole ` +
+        `3x96x96 uint8 images`,
     );
   }
   const count = size / STL10_IMAGE_BYTES;
@@ -116,7 +123,12 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
 /** Reads a `*_y.bin` label file (uint8, 1..10) and returns 0-based labels. */
 export function readStl10Labels(path: string): Int32Array {
   if (!existsSync(path)) throw new DataError(path, 'STL-10 label file not found');
-  const bytes = readFileSync(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(path, `cannot read: ${(e as Error).message}`);
+  }
   const labels = new Int32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) {
     const v = bytes[i]!;

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../../../src/errors.js';
+import { encodeIdx } from '../../../src/data/images/idx.js';
 import {
   FASHION_MNIST_DIR,
   hasFashionMnist,
@@ -35,6 +36,35 @@ describe('openFashionMnist', () => {
       const img = set.readImage(0);
       assert.equal(img.length, 784);
       assert.ok(img.some((v) => v > 0));
+    }
+  });
+
+  it('rejects images that are not 28x28 grey even when the file size fits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gim-fmnist-'));
+    try {
+      // 14x56 holds as many bytes as 28x28: only the shape check can tell.
+      writeFileSync(
+        join(dir, 't10k-images-idx3-ubyte'),
+        encodeIdx([2, 14, 56], new Uint8Array(2 * 784)),
+      );
+      writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([2], new Uint8Array([0, 9])));
+      assert.throws(
+        () => openFashionMnist('test', dir),
+        (e: unknown) =>
+          e instanceof DataError &&
+          /t10k-images-idx3-ubyte: Fashion-MNIST images must be 28x28 grey, found 14x56x1/.test(
+            e.message,
+          ),
+      );
+      writeFileSync(
+        join(dir, 't10k-images-idx3-ubyte'),
+        encodeIdx([2, 28, 28], new Uint8Array(2 * 784)),
+      );
+      assert.equal(openFashionMnist('test', dir).classes, 10);
+      writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([2], new Uint8Array([0, 10])));
+      assert.throws(() => openFashionMnist('test', dir), /label 1 is 10, expected 0\.\.9/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -75,7 +75,7 @@ describe('IDX', () => {
       [
         'truncated data',
         good.subarray(0, good.length - 1),
-        /size 23 bytes does not match the header: 16 header bytes \+ 2x2x2 = 8/,
+        /size 23 bytes does not match the header: expected 16 header bytes \+ 2x2x2 = 8/,
       ],
       ['extra bytes', Uint8Array.from([...good, 0]), /size 25 bytes does not match/],
       ['short header', good.subarray(0, 10), /too short for an IDX header with 3 dimensions/],
@@ -100,6 +100,33 @@ describe('IDX', () => {
       writeFileSync(img, encodeIdx([2, 2, 2], new Uint8Array(8)));
       writeFileSync(lbl, encodeIdx([3], new Uint8Array(3)));
       assert.throws(() => openIdx(img, lbl), /m-lbl\.idx: has 3 labels, expected 2/);
+    });
+
+    it('a label outside the class count, naming the label file, index and value', () => {
+      const img = join(dir, 'c-img.idx');
+      const lbl = join(dir, 'c-lbl.idx');
+      writeFileSync(img, encodeIdx([3, 2, 2], new Uint8Array(12)));
+      writeFileSync(lbl, encodeIdx([3], new Uint8Array([1, 9, 10])));
+      assert.throws(
+        () => openIdx(img, lbl, 'c', 10),
+        (e: unknown) =>
+          e instanceof DataError && /c-lbl\.idx: label 2 is 10, expected 0\.\.9/.test(e.message),
+      );
+      // Without a class count the labels define it (max + 1); with one, it is the set's.
+      assert.equal(openIdx(img, lbl).classes, 11);
+      writeFileSync(lbl, encodeIdx([3], new Uint8Array([1, 2, 3])));
+      assert.equal(openIdx(img, lbl, 'c', 10).classes, 10);
+    });
+
+    it('empty image sides or a channel count other than 1 or 3', () => {
+      const p = join(dir, 'sides.idx');
+      writeFileSync(p, encodeIdx([0, 0, 5], new Uint8Array(0)));
+      assert.throws(
+        () => openIdx(p),
+        (e: unknown) => e instanceof DataError && /at least 1x1/.test(e.message),
+      );
+      writeFileSync(p, encodeIdx([1, 2, 2, 2], new Uint8Array(8)));
+      assert.throws(() => openIdx(p), /1 or 3 channels, found dims 1x2x2x2/);
     });
 
     it('images with the wrong rank, and a missing file', () => {
