@@ -1,10 +1,12 @@
 /**
- * FLAC in and out. Decoding uses @wasm-audio-decoders/flac; encoding (only the generator and the
- * fixture recipe need it) uses libflacjs's synchronous asm.js build. Both are imported lazily so
- * that loading this module costs nothing until a FLAC file is touched.
+ * FLAC in and out, both through libFLAC itself (libflacjs, see ./libflac.ts), so that every valid
+ * file decodes to exactly its samples and every frame's CRC is checked. libflacjs is loaded
+ * lazily: importing this module costs nothing until a FLAC file is touched.
  */
-import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { DataError } from '../../errors.js';
+import { loadLibFlac, withLastHeapRead, type LibFlac } from './libflac.js';
 import type { PcmInfo } from './wav.js';
 
 /**
@@ -23,6 +25,9 @@ export function readFlacInfo(file: string, bytes: Uint8Array): PcmInfo {
   if (bytes.length < 8 + 34 || (bytes[4]! & 0x7f) !== 0) {
     throw new DataError(file, 'FLAC file without a STREAMINFO block');
   }
+  const blockLength = (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!;
+  if (blockLength !== 34)
+    throw new DataError(file, `FLAC STREAMINFO block of ${blockLength} bytes: expected 34`);
   const b = bytes.subarray(8, 8 + 34);
   // Bytes 10..17 of STREAMINFO: 20 bits rate, 3 bits channels−1, 5 bits bps−1, 36 bits total.
   const sampleRate = (b[10]! << 12) | (b[11]! << 4) | (b[12]! >> 4);
@@ -33,110 +38,159 @@ export function readFlacInfo(file: string, bytes: Uint8Array): PcmInfo {
   return { sampleRate, channels, bitsPerSample, frames };
 }
 
-interface FlacDecoderLike {
-  ready: Promise<void>;
-  reset(): Promise<void>;
-  free(): void;
-  decodeFile(data: Uint8Array): Promise<{
-    channelData: Float32Array[];
-    samplesDecoded: number;
-    sampleRate: number;
-    errors: unknown[];
-  }>;
+/** STREAMINFO's MD5 of the decoded samples; null when the encoder left it unset (all zeros). */
+function streamInfoMd5(bytes: Uint8Array): string | null {
+  const md5 = bytes.subarray(8 + 18, 8 + 34);
+  return md5.some((b) => b !== 0) ? Buffer.from(md5).toString('hex') : null;
 }
 
-/**
- * One reusable decoder. Calls are serialised, because the wasm decoder holds per-stream state and
- * must be reset between files.
- */
+/** libFLAC's FLAC__StreamDecoderState names, for messages. */
+const DECODER_STATES = [
+  'searching for metadata',
+  'reading metadata',
+  'searching for a frame sync',
+  'reading a frame',
+  'end of stream',
+  'ogg error',
+  'seek error',
+  'aborted',
+  'memory allocation error',
+  'uninitialised',
+];
+
+/** Decodes 16-bit mono FLAC files to int16 samples, exactly, with libFLAC. */
 export class FlacReader {
-  private decoder: Promise<FlacDecoderLike> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
-
   /** Decodes a 16-bit mono FLAC into int16 samples; checks the result against STREAMINFO. */
-  decode(file: string, bytes: Uint8Array): Promise<Int16Array> {
-    const run = this.queue.then(() => this.decodeNow(file, bytes));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async decodeNow(file: string, bytes: Uint8Array): Promise<Int16Array> {
+  async decode(file: string, bytes: Uint8Array): Promise<Int16Array> {
     const info = readFlacInfo(file, bytes);
     if (info.bitsPerSample !== 16)
       throw new DataError(file, `FLAC with ${info.bitsPerSample}-bit samples: expected 16-bit`);
-    this.decoder ??= import('@wasm-audio-decoders/flac').then(async (m) => {
-      const d = new m.FLACDecoder() as unknown as FlacDecoderLike;
-      await d.ready;
-      return d;
-    });
-    const decoder = await this.decoder;
-    await decoder.reset();
-    const out = await decoder.decodeFile(bytes);
-    const channel = out.channelData[0];
-    // The decoder reports broken frames by dropping them (and sometimes an `errors` entry), so a
-    // short result is the reliable sign of a corrupt file.
-    if (out.errors.length > 0 || !channel || out.samplesDecoded === 0) {
+    if (info.channels !== 1)
+      throw new DataError(file, `FLAC with ${info.channels} channels: expected mono`);
+    const samples = decodeMono16(file, bytes, await loadLibFlac());
+    if (info.frames > 0 && samples.length !== info.frames) {
       throw new DataError(
         file,
-        `FLAC decode failed (${out.errors.length} frame errors, ${out.samplesDecoded} samples decoded)`,
+        `FLAC decode gave ${samples.length} samples, STREAMINFO says ${info.frames}: corrupt file`,
       );
     }
-    if (info.frames > 0 && out.samplesDecoded !== info.frames) {
-      throw new DataError(
-        file,
-        `FLAC decode gave ${out.samplesDecoded} samples, STREAMINFO says ${info.frames}: corrupt file`,
-      );
-    }
-    // The decoder's floats are int16 / 32767; Math.round(x * 32767) restores every sample exactly.
-    const samples = new Int16Array(out.samplesDecoded);
-    for (let i = 0; i < samples.length; i++) samples[i] = Math.round(channel[i]! * 32767);
+    const md5 = streamInfoMd5(bytes);
+    if (md5 !== null && md5 !== pcmMd5(samples))
+      throw new DataError(file, 'decoded samples do not match the MD5 in STREAMINFO: corrupt file');
     return samples;
   }
 
-  dispose(): void {
-    void this.decoder?.then((d) => d.free());
-    this.decoder = null;
+  /** Nothing to free: each decode creates and deletes its own libFLAC decoder. */
+  dispose(): void {}
+}
+
+function decodeMono16(file: string, bytes: Uint8Array, flac: LibFlac): Int16Array {
+  // libFLAC's own MD5 check is off: pcmMd5 checks what we return, which covers libFLAC too.
+  const dec = flac.create_libflac_decoder(false);
+  if (!dec) throw new Error('libflacjs: could not create a decoder');
+  const chunks: Int16Array[] = [];
+  const errors: string[] = [];
+  let badFrame: string | null = null;
+  let outOfRange = false;
+  let at = 0;
+  try {
+    const ok = withLastHeapRead(flac, (channelPointer) => {
+      const status = flac.init_decoder_stream(
+        dec,
+        (wanted) => {
+          const n = Math.min(wanted, bytes.length - at);
+          const chunk = bytes.subarray(at, at + n);
+          at += n;
+          return { buffer: chunk, readDataLength: n, error: false };
+        },
+        (_copies, frame) => {
+          if (frame.channels !== 1 || frame.bitsPerSample !== 16) {
+            badFrame = `a frame of ${frame.channels} channel(s) × ${frame.bitsPerSample} bits in a 16-bit mono file`;
+            return false; // aborts decoding
+          }
+          const start = channelPointer() >> 2; // byte address → HEAP32 index
+          const block = flac._module.HEAP32.subarray(start, start + frame.blocksize);
+          // A 16-bit frame holds only int16 values; anything else means we read the wrong memory.
+          if (block.some((v) => v < -32768 || v > 32767)) {
+            outOfRange = true;
+            return false; // aborts decoding
+          }
+          chunks.push(Int16Array.from(block));
+          return true;
+        },
+        (_code, description) =>
+          errors.push(description.replace('FLAC__STREAM_DECODER_ERROR_STATUS_', '')),
+      );
+      if (status !== 0) throw new Error(`libflacjs: decoder init failed with status ${status}`);
+      return flac.FLAC__stream_decoder_process_until_end_of_stream(dec);
+    });
+    const state = flac.FLAC__stream_decoder_get_state(dec);
+    if (outOfRange) throw new Error('libflacjs: decoded a sample outside 16 bits (wrong buffer)');
+    if (badFrame) throw new DataError(file, `FLAC decode failed: ${badFrame}`);
+    if (errors.length > 0) {
+      // libFLAC reports each broken frame (CRC mismatch, lost sync, bad header) and then
+      // carries on with silence in its place, so any report means the samples are not the file's.
+      throw new DataError(
+        file,
+        `FLAC decode failed: ${errors.length} bad frame(s) (${[...new Set(errors)].join(', ').toLowerCase()}): corrupt file`,
+      );
+    }
+    if (!ok || state !== 4) {
+      // State 4 is "end of stream": libFLAC ran out of bytes in the middle of a frame.
+      const where =
+        state === 4
+          ? 'the file ends inside a frame (truncated?)'
+          : `libFLAC stopped while ${DECODER_STATES[state] ?? `in state ${state}`}`;
+      throw new DataError(file, `FLAC decode failed: ${where}: corrupt file`);
+    }
+  } finally {
+    flac.FLAC__stream_decoder_finish(dec);
+    flac.FLAC__stream_decoder_delete(dec);
   }
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
-interface LibFlac {
-  isReady(): boolean;
-  onready: ((e: unknown) => void) | undefined;
-  create_libflac_encoder(
-    rate: number,
-    channels: number,
-    bps: number,
-    level: number,
-    total: number,
-    verify: boolean,
-  ): number;
-  init_encoder_stream(
-    enc: number,
-    write: (data: Uint8Array, bytes: number) => void,
-    meta: () => void,
-  ): number;
-  FLAC__stream_encoder_process_interleaved(enc: number, buffer: Int32Array, n: number): boolean;
-  FLAC__stream_encoder_finish(enc: number): boolean;
-  FLAC__stream_encoder_delete(enc: number): void;
+/** FLAC's MD5: over the samples as little-endian signed 16-bit integers. */
+function pcmMd5(samples: Int16Array): string {
+  let bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  if (endianness() !== 'LE') {
+    bytes = Buffer.from(bytes);
+    bytes.swap16();
+  }
+  return createHash('md5').update(bytes).digest('hex');
 }
 
-let libFlac: Promise<LibFlac> | null = null;
-
-function loadLibFlac(): Promise<LibFlac> {
-  libFlac ??= new Promise<LibFlac>((resolve) => {
-    // libflacjs is CommonJS; the asm.js build encodes synchronously once initialised.
-    const flac = createRequire(import.meta.url)('libflacjs/dist/libflac.js') as LibFlac;
-    if (flac.isReady()) resolve(flac);
-    else flac.onready = () => resolve(flac);
-  });
-  return libFlac;
+export interface FlacEncodeOptions {
+  /** Samples per frame; 0 lets libFLAC choose (4096 at level 5). */
+  blockSize?: number;
+  /** libFLAC compression level 0–8. Default 5, as `flac`'s default. */
+  level?: number;
 }
 
-/** Encodes mono int16 samples as a FLAC file (compression level 5). */
-export async function encodeFlac(samples: Int16Array, sampleRate: number): Promise<Uint8Array> {
+/** Encodes mono int16 samples as a FLAC file. */
+export async function encodeFlac(
+  samples: Int16Array,
+  sampleRate: number,
+  options: FlacEncodeOptions = {},
+): Promise<Uint8Array> {
+  const { blockSize = 0, level = 5 } = options;
   const flac = await loadLibFlac();
   const chunks: Uint8Array[] = [];
-  const enc = flac.create_libflac_encoder(sampleRate, 1, 16, 5, samples.length, false);
+  const enc = flac.create_libflac_encoder(
+    sampleRate,
+    1,
+    16,
+    level,
+    samples.length,
+    false,
+    blockSize,
+  );
   if (!enc) throw new Error('libflacjs: could not create an encoder');
   try {
     const status = flac.init_encoder_stream(

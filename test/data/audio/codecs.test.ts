@@ -8,7 +8,7 @@ import { encodeWav, readWav, readWavInfo } from '../../../src/data/audio/wav.js'
 import { MICRO, ramp } from './temp-corpus.js';
 
 describe('FLAC', () => {
-  it('round-trips int16 exactly through libflacjs and the wasm decoder', async () => {
+  it('round-trips int16 exactly through libFLAC (libflacjs) both ways', async () => {
     const x = ramp(5000, 3);
     x[0] = -32768;
     x[1] = 32767;
