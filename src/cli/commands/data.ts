@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandModule } from '../main.js';
 import { ConfigError } from '../../errors.js';
+import { withoutWord } from '../args.js';
 
 const SUBCOMMANDS: Record<string, string> = {
   'synth-speech': `synth-speech --out DIR [--speakers 40] [--seconds-per-speaker 60] [--seed 1] [--format flac|wav]
@@ -28,6 +29,27 @@ ${Object.values(SUBCOMMANDS)
 `;
 
 type Parsed = ReturnType<typeof parseArgs>;
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+const SYNTH_OPTIONS = {
+  out: { type: 'string' },
+  speakers: { type: 'string' },
+  'seconds-per-speaker': { type: 'string' },
+  seed: { type: 'string' },
+  format: { type: 'string' },
+} as const satisfies Options;
+const CHECK_OPTIONS = {
+  'window-samples': { type: 'string' },
+  decode: { type: 'boolean' },
+} as const satisfies Options;
+const BASELINE_OPTIONS = { seed: { type: 'string' } } as const satisfies Options;
+/** Every subcommand's flags, so the subcommand word can be found anywhere among them. */
+const ALL_OPTIONS = {
+  ...SYNTH_OPTIONS,
+  ...CHECK_OPTIONS,
+  ...BASELINE_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
 
 /** A command-line mistake: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {
@@ -39,11 +61,7 @@ class UsageError extends Error {
   }
 }
 
-function parse(
-  argv: string[],
-  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
-  sub: string,
-): Parsed {
+function parse(argv: string[], options: Options, sub: string): Parsed {
   try {
     return parseArgs({
       args: argv,
@@ -65,17 +83,7 @@ function intFlag(value: unknown, name: string, fallback: number, min = 1): numbe
 }
 
 async function synthSpeech(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      out: { type: 'string' },
-      speakers: { type: 'string' },
-      'seconds-per-speaker': { type: 'string' },
-      seed: { type: 'string' },
-      format: { type: 'string' },
-    },
-    'synth-speech',
-  );
+  const { values, positionals } = parse(argv, SYNTH_OPTIONS, 'synth-speech');
   if (values.help) return usage('synth-speech');
   if (positionals.length > 0)
     throw new UsageError(
@@ -115,11 +123,7 @@ async function synthSpeech(argv: string[]): Promise<number> {
 }
 
 async function check(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { 'window-samples': { type: 'string' }, decode: { type: 'boolean' } },
-    'check',
-  );
+  const { values, positionals } = parse(argv, CHECK_OPTIONS, 'check');
   if (values.help) return usage('check');
   if (positionals.length !== 1)
     throw new UsageError(
@@ -162,7 +166,7 @@ async function check(argv: string[]): Promise<number> {
 }
 
 async function baseline(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { seed: { type: 'string' } }, 'baseline');
+  const { values, positionals } = parse(argv, BASELINE_OPTIONS, 'baseline');
   if (values.help) return usage('baseline');
   if (positionals.length !== 1)
     throw new UsageError(
@@ -195,10 +199,28 @@ function usage(sub: string): number {
 export const command: CommandModule = {
   summary: 'build the synthetic speech corpus; check a LibriSpeech-style corpus',
   async run(argv: string[]): Promise<number> {
-    const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    let words: Parsed;
+    try {
+      words = parseArgs({
+        args: argv,
+        options: ALL_OPTIONS,
+        allowPositionals: true,
+        strict: true,
+        tokens: true,
+      });
+    } catch (err) {
+      process.stderr.write(
+        `gim data: ${(err as Error).message.split('. To specify')[0]}; see \`gim data --help\`\n`,
+      );
+      return 2;
+    }
+    // The subcommand is the first positional word, wherever it stands among the flags.
+    const first = words.tokens?.find((t) => t.kind === 'positional');
+    const sub = first?.value;
+    const rest = first ? withoutWord(argv, first.index) : argv;
+    if (sub === undefined || sub === 'help') {
       process.stdout.write(HELP);
-      return sub === undefined ? 2 : 0;
+      return sub === undefined && !words.values.help ? 2 : 0;
     }
     const run = { 'synth-speech': synthSpeech, check, baseline }[sub];
     if (run) {

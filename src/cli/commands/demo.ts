@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
-import { parseFlags } from '../args.js';
+import { STRICT_FLAG, parseFlags } from '../args.js';
 import { formatSeconds } from '../progress.js';
-import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../../backend/select.js';
+import { loadNativeBackend } from '../../backend/native/index.js';
+import { ConfigError } from '../../errors.js';
+import {
+  DurationTracker,
+  minutes,
+  plannedTrainingSteps,
+  timeTrainingStep,
+} from './demo-estimate.js';
 import { runExperimentCli } from './experiment.js';
 
 const HELP = `usage: gim demo [options]
@@ -17,8 +25,14 @@ options:
   --out DIR         results folder (default runs/demo-<time>)
   --methods LIST    comma-separated subset of random, mfcc, cpc, gim, supervised, greedy-supervised
   --steps N         training steps of GIM and CPC (default from configs/demo.json)
+  --preset NAME     model preset (default demo; demo-tiny runs in seconds, for a smoke test);
+                    configs/experiment-NAME.json, when present, gives the methods and probes
+  --strict          stop at a corpus problem instead of skipping the utterance (data.strict)
   --backend NAME    ${BACKEND_NAMES.join(' | ')} (default auto)
-  -h, --help`;
+  -h, --help
+
+It first says which backend it uses and why, times a few training steps and prints the expected
+duration on this machine, and refines it once the first method has been probed.`;
 
 export const command: CommandModule = {
   summary: 'the main demo: synthetic speech → GIM vs CPC vs random vs MFCC (about 15 min)',
@@ -28,26 +42,64 @@ export const command: CommandModule = {
       out: { type: 'string' },
       methods: { type: 'string' },
       steps: { type: 'string' },
+      preset: { type: 'string' },
+      ...STRICT_FLAG,
       backend: { type: 'string' },
+      modality: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
+    if (values.modality !== undefined && values.modality !== 'audio')
+      throw new ConfigError(
+        '--modality',
+        '"audio" (the demo is the audio experiment)',
+        values.modality,
+        'command line',
+      );
+    const requested = ((values.backend as string | undefined) ?? 'auto') as BackendName;
+    const backend = await initBackend(requested);
+    process.stderr.write(`gim demo: backend ${backend.name} (${backend.note})\n`);
+    if (backend.name === 'wasm')
+      process.stderr.write(
+        loadNativeBackend().ok
+          ? 'gim demo: --backend native is available here and trains several times faster\n'
+          : 'gim demo: the native backend trains several times faster (about 5x per paper-size step, docs/benchmarks.md): ' +
+              '`apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`\n',
+      );
     const data = (values.data as string | undefined) ?? join('data', 'synth-speech');
     if (!existsSync(join(data, 'train_split.txt'))) await buildCorpus(data);
     const out =
       (values.out as string | undefined) ??
       join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    let tracker: DurationTracker | null = null;
     await runExperimentCli({
       data,
       out,
-      preset: 'demo',
+      preset: (values.preset as string | undefined) ?? 'demo',
       ...(typeof values.methods === 'string' ? { methods: values.methods } : {}),
-      backend: ((values.backend as string | undefined) ?? 'auto') as BackendName,
-      flags: typeof values.steps === 'string' ? { steps: values.steps } : {},
+      backend: requested,
+      flags: {
+        ...(typeof values.steps === 'string' ? { steps: values.steps } : {}),
+        ...(values.strict ? { strict: true } : {}),
+      },
       commandLine: `gim demo ${argv.join(' ')}`.trim(),
+      beforeRun: async ({ model, settings }) => {
+        const perStep = await timeTrainingStep(model);
+        const steps = plannedTrainingSteps(model, settings);
+        process.stderr.write(
+          `gim demo: a training step takes ${perStep.toFixed(2)} s on ${backend.name} here (timed), so training ` +
+            `is expected to take ~${minutes(perStep * steps)} min (${steps} steps); the probes of ${settings.methods.length} ` +
+            'methods come on top: a total estimate follows once the first method is probed\n',
+        );
+        tracker = new DurationTracker(steps, perStep, settings.methods.length);
+      },
+      onEvent: (e) => {
+        const line = tracker?.update(e);
+        if (line) process.stderr.write(`gim demo: ${line}\n`);
+      },
     });
     return 0;
   },

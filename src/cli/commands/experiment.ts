@@ -15,13 +15,18 @@ import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { PRESET_DIR, loadPreset } from '../../config/presets.js';
 import { ConfigError } from '../../errors.js';
-import { DEFAULT_AUDIO_CONFIG, resolveAudioConfig } from '../../gim/audio-config.js';
+import {
+  DEFAULT_AUDIO_CONFIG,
+  resolveAudioConfig,
+  type AudioGimConfig,
+} from '../../gim/audio-config.js';
 import {
   AUDIO_METHODS,
   resolveExperimentSettings,
   runAudioExperiment,
   type ExperimentEvent,
   type ExperimentRow,
+  type ExperimentSettings,
 } from '../../eval/audio-experiment.js';
 import {
   confusionSummary,
@@ -61,6 +66,13 @@ export interface ExperimentCliOptions {
   readonly flags: Record<string, unknown>;
   /** Printed in results.md as the command that produced it. */
   readonly commandLine: string;
+  /** Called once the configs are resolved and the backend is up, before any work (the demo's estimate). */
+  readonly beforeRun?: (plan: {
+    model: AudioGimConfig;
+    settings: ExperimentSettings;
+  }) => Promise<void>;
+  /** Every experiment event, after the progress printing. */
+  readonly onEvent?: (e: ExperimentEvent) => void;
 }
 
 const AUDIO_OPTIONS = {
@@ -148,6 +160,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   const settings = resolveExperimentSettings(settingsLayers);
 
   const backend = await initBackend(o.backend);
+  await o.beforeRun?.({ model, settings });
   const { openLibriSpeech } = await import('../../data/audio/index.js');
   const corpus = await openLibriSpeech(o.data, { windowSamples: model.data.windowSamples });
   process.stderr.write(
@@ -190,6 +203,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
           `[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`,
         );
       }
+      o.onEvent?.(e);
     },
   });
   progress.done();

@@ -12,11 +12,15 @@ import { readCheckpointConfig } from '../../gim/audio-trainer.js';
 import { AudioGimModel } from '../../gim/audio-model.js';
 import { parameterCount } from '../../nn/module.js';
 import { Rng } from '../../backend/random.js';
+import { resolveModality } from './modality.js';
+import { alignTable, visionInfoConfig, visionSummary } from './info-vision.js';
 
-const HELP = `usage: gim info [--backend NAME] [--preset NAME|FILE] [--checkpoint DIR] [config flags as for gim train]
+const HELP = `usage: gim info [--backend NAME] [--modality audio|vision] [--preset NAME|FILE] [--checkpoint DIR]
+                [config flags as for gim train]
 
 Prints the active backend (and why), its thread count, and the model summary with parameter
-counts per module (default: the paper's audio model).`;
+counts per module (default: the paper's audio model; --modality vision or a vision preset or
+checkpoint: the vision model, by default the paper's ResNet-50 stages).`;
 
 export const command: CommandModule = {
   summary: 'backend, threads and model summary with parameter counts per module',
@@ -25,6 +29,7 @@ export const command: CommandModule = {
       ...CONFIG_FLAGS,
       backend: { type: 'string' },
       checkpoint: { type: 'string' },
+      modality: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -44,6 +49,16 @@ export const command: CommandModule = {
       `native:  ${native.ok ? `available — ${native.description}` : `unavailable — ${native.reason}`}`,
     );
 
+    const modality = resolveModality({
+      flag: values.modality,
+      preset: values.preset,
+      checkpoint: { dir: values.checkpoint, flag: '--checkpoint' },
+    });
+    if (modality === 'vision') {
+      out.push('', ...visionSummary(visionInfoConfig(values)));
+      process.stdout.write(`${out.join('\n')}\n`);
+      return 0;
+    }
     const layers: { source: string; values: unknown }[] = [];
     if (typeof values.checkpoint === 'string')
       layers.push({
@@ -90,13 +105,7 @@ export const command: CommandModule = {
       encTotal.toLocaleString('en-US'),
       predTotal.toLocaleString('en-US'),
     ]);
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    for (const r of rows)
-      out.push(
-        r
-          .map((cell, c) => (c >= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-          .join('  '),
-      );
+    out.push(...alignTable(rows));
     model.dispose();
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
