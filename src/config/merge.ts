@@ -55,7 +55,8 @@ export function mergeChecked<T>(base: T, override: unknown, source: string, pref
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override as Record<string, unknown>)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (!(key in out)) {
+    // Own keys only: `in` would accept inherited names such as "__proto__" or "constructor".
+    if (!Object.hasOwn(out, key)) {
       throw new ConfigError(
         path,
         `one of the known keys (${Object.keys(out).join(', ')})`,
@@ -107,7 +108,7 @@ export function setPath(
   let def: unknown = defaults;
   let obj = target;
   keys.forEach((key, i) => {
-    if (jsonType(def) !== 'object' || !(key in (def as object))) {
+    if (jsonType(def) !== 'object' || !Object.hasOwn(def as object, key)) {
       throw new ConfigError(
         keys.slice(0, i + 1).join('.'),
         'a known config key',
@@ -170,6 +171,39 @@ export function resolveLayers<T>(
     checkRules(config, fieldRules, source);
   }
   checkRules(config, fieldRules, 'config');
-  checkConsistency(config);
+  try {
+    checkConsistency(config);
+  } catch (err) {
+    if (err instanceof ConfigError && err.source === 'config')
+      throw new ConfigError(err.path, err.expected, err.found, blame(err.path, overrides));
+    throw err;
+  }
   return deepFreeze(structuredClone(config));
+}
+
+/**
+ * Which layer to name for a cross-field error at `path` ("a.b", or "a.b/c" for several fields
+ * of one section): the last layer that set one of those fields, else every layer that set
+ * anything (the clash is then between defaults and those layers).
+ */
+function blame(path: string, overrides: readonly { source: string; values: unknown }[]): string {
+  const [first, ...rest] = path.split('/');
+  const prefix = first!.split('.').slice(0, -1);
+  const paths = [first!, ...rest.map((leaf) => [...prefix, leaf].join('.'))];
+  const sets = (values: unknown, p: string): boolean =>
+    p
+      .split('.')
+      .reduce<unknown>(
+        (obj, key) =>
+          jsonType(obj) === 'object' && Object.hasOwn(obj as object, key)
+            ? (obj as Record<string, unknown>)[key]
+            : undefined,
+        values,
+      ) !== undefined;
+  const setters = overrides.filter((o) => paths.some((p) => sets(o.values, p)));
+  if (setters.length > 0) return `config (${setters[setters.length - 1]!.source})`;
+  const touched = overrides.filter(
+    (o) => jsonType(o.values) === 'object' && Object.keys(o.values as object).length > 0,
+  );
+  return touched.length > 0 ? `config (${touched.map((o) => o.source).join(', ')})` : 'config';
 }

@@ -23,6 +23,11 @@ export interface CorruptionOptions {
   readonly headerBytes: number;
   /** Extra truncation lengths worth trying (e.g. record boundaries). */
   readonly boundaries?: readonly number[];
+  /**
+   * For text formats: half the flipped bytes become another character of this alphabet, so
+   * that corruptions also reach past the parser (a digit for a digit is still valid JSON).
+   */
+  readonly alphabet?: string;
 }
 
 /** `count` corruptions of `original`, reproducible from `seed`. */
@@ -30,7 +35,7 @@ export function corruptions(
   original: Uint8Array,
   count: number,
   seed: number,
-  { headerBytes, boundaries = [] }: CorruptionOptions,
+  { headerBytes, boundaries = [], alphabet = '' }: CorruptionOptions,
 ): Corruption[] {
   const rng = new Rng(seed);
   const n = original.length;
@@ -60,8 +65,12 @@ export function corruptions(
       const bytes = original.slice();
       // Half single-bit flips (bit rot; they keep small values small, e.g. a label a valid
       // class), half arbitrary byte changes.
-      for (const o of offsets)
-        bytes[o] = bytes[o]! ^ (rng.uniform() < 0.5 ? 1 << rng.int(8) : 1 + rng.int(255));
+      for (const o of offsets) {
+        const others = alphabet.replace(String.fromCharCode(bytes[o]!), '');
+        if (others.length > 0 && rng.uniform() < 0.5)
+          bytes[o] = others.charCodeAt(rng.int(others.length));
+        else bytes[o] = bytes[o]! ^ (rng.uniform() < 0.5 ? 1 << rng.int(8) : 1 + rng.int(255));
+      }
       const sorted = [...offsets].sort((a, b) => a - b);
       out.push({ kind: 'flip', bytes, length: n, offsets: sorted, label: `flip @${sorted}` });
     }
