@@ -131,6 +131,7 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
 });
 
 const AUDIO_RULES = {
+  modality: rules.oneOf('audio'),
   'encoder.channels': rules.positiveInt,
   'encoder.kernels': rules.positiveInts,
   'encoder.strides': rules.positiveInts,
@@ -142,7 +143,8 @@ const AUDIO_RULES = {
   'train.updatePeriods': rules.nonNegativeInts,
   'train.stepsPerModule': rules.nonNegativeInt,
   'train.peakMemoryEvery': rules.nonNegativeInt,
-  'train.lossTarget': ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number >= 0')) as (
+  'train.lossTarget': ((v) =>
+    typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a finite number >= 0') as (
     v: unknown,
   ) => string | null,
   'loss.predictionSteps': rules.positiveInt,
