@@ -6,7 +6,8 @@
  * Everything runs forward only; no gradient closure is open here.
  */
 import type { Rng } from '../backend/random.js';
-import type { AudioCorpus, Split } from '../data/audio/index.js';
+import type { AudioCorpus, Split, Utterance } from '../data/audio/index.js';
+import { DataError } from '../errors.js';
 import type { FeatureBlock, FrozenEncoder } from './encoders.js';
 import type { FeatureSet } from './linear-probe.js';
 
@@ -75,8 +76,8 @@ export async function phoneFeatures(
   for (let blockStart = 0; blockStart < ids.length; blockStart += 8 * extractBatch) {
     const utts = [];
     for (const id of ids.slice(blockStart, blockStart + 8 * extractBatch)) {
-      const u = await corpus.utterance(id);
-      if (u.phones && u.phones.length > 0) utts.push(u);
+      const u = await utteranceOrSkip(corpus, id);
+      if (u?.phones && u.phones.length > 0) utts.push(u);
     }
     utts.sort((a, b) => a.audio.length - b.audio.length);
     for (let s = 0; s < utts.length; s += extractBatch) {
@@ -170,4 +171,17 @@ function concatInt(chunks: Int32Array[]): Int32Array {
     o += c.length;
   }
   return out;
+}
+
+/**
+ * The utterance, or null when its file turned out broken now and the corpus (in skip mode)
+ * recorded it in `skipped`; in strict mode the corpus throws and so does this.
+ */
+async function utteranceOrSkip(corpus: AudioCorpus, id: string): Promise<Utterance | null> {
+  try {
+    return await corpus.utterance(id);
+  } catch (err) {
+    if (err instanceof DataError && corpus.skipped.some((s) => s.utterance === id)) return null;
+    throw err;
+  }
 }

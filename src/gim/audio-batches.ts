@@ -24,6 +24,13 @@ export interface AudioBatchSource {
   /** JSON-serialisable position. */
   getState(): unknown;
   setState(state: unknown): Promise<void>;
+  /** Utterances a corpus source left out (at open, or when first read during training). */
+  readonly skipped?: readonly SkippedItem[];
+}
+
+export interface SkippedItem {
+  utterance: string;
+  reason: string;
 }
 
 /** Generated tones; batch i depends only on (seed, i). */
@@ -72,6 +79,8 @@ export interface WindowCorpus {
     rng: Rng,
     opts?: { shuffle?: boolean },
   ): AsyncIterable<LabelledWindows>;
+  /** Grows as broken utterances are found; epochs pass over them without drawing for them. */
+  readonly skipped?: readonly SkippedItem[];
 }
 
 interface CorpusState {
@@ -86,7 +95,9 @@ interface CorpusState {
 /**
  * Random windows from a corpus, epoch after epoch (a fresh random window per utterance per
  * epoch). Its state is the epoch's starting Rng state plus the batches consumed, so a resumed
- * run replays the epoch's draws and continues with the very next batch.
+ * run replays the epoch's draws and continues with the very next batch. A file that turns out
+ * broken when first read is skipped by the corpus (see `skipped`); the corpus keeps the epoch
+ * order and draws independent of when that happens, so replay stays exact.
  */
 export class CorpusSource implements AudioBatchSource {
   private readonly rng: Rng;
@@ -102,6 +113,10 @@ export class CorpusSource implements AudioBatchSource {
   ) {
     this.rng = new Rng(seed);
     this.epochRng = this.rng.getState();
+  }
+
+  get skipped(): readonly SkippedItem[] {
+    return this.corpus.skipped ?? [];
   }
 
   async next(): Promise<Float32Array> {

@@ -69,6 +69,11 @@ export interface AudioDataConfig {
   readonly dir: string;
   /** Samples per training window (20480 = 1.28 s at 16 kHz). */
   readonly windowSamples: number;
+  /**
+   * Stop at the first unreadable or inconsistent utterance (corrupt audio, labels that do not fit)
+   * instead of skipping it with a count in the log (the default).
+   */
+  readonly strict: boolean;
 }
 
 /** Activation cache for the 'sequential' schedule (see src/cache/activation-cache.ts). */
@@ -126,7 +131,7 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     lossTarget: 0,
     peakMemoryEvery: 10,
   },
-  data: { source: 'tones', dir: '', windowSamples: 20480 },
+  data: { source: 'tones', dir: '', windowSamples: 20480, strict: false },
   cache: { enabled: false, dir: '', dtype: 'float16', draws: 1, shardItems: 256, toneItems: 512 },
 });
 
@@ -159,6 +164,7 @@ const AUDIO_RULES = {
   'train.checkpointEvery': rules.nonNegativeInt,
   'data.source': rules.oneOf('tones', 'librispeech'),
   'data.windowSamples': rules.positiveInt,
+  'data.strict': (v: unknown) => (typeof v === 'boolean' ? null : 'true or false'),
   'cache.dtype': rules.oneOf('float32', 'float16'),
   'cache.draws': rules.positiveInt,
   'cache.shardItems': rules.positiveInt,

@@ -17,6 +17,7 @@ import { AudioTrainer, readCheckpointConfig } from '../../gim/audio-trainer.js';
 import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
 import { checkpointPath } from '../../gim/checkpoint.js';
 import { ConfigError } from '../../errors.js';
+import { describeSkipped } from '../../data/audio/skipped.js';
 
 const HELP = `usage: gim train [options]
 
@@ -117,11 +118,16 @@ export const command: CommandModule = {
       logEvery: config.train.logEvery,
       quiet,
     });
+    const skippedAtOpen = source.skipped?.length ?? 0;
     try {
       await trainer.run(outDir, session.callbacks);
     } finally {
       session.finish();
     }
+    // Files that only failed when first read during training (large, uncached corpora).
+    if ((source.skipped?.length ?? 0) > skippedAtOpen)
+      for (const line of describeSkipped(source.skipped!))
+        process.stderr.write(`gim train: ${line}\n`);
     process.stderr.write(
       `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
     );
@@ -167,6 +173,8 @@ async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
   const { openLibriSpeech } = await import('../../data/audio/index.js');
   const corpus = await openLibriSpeech(config.data.dir, {
     windowSamples: config.data.windowSamples,
+    onProblem: config.data.strict ? 'error' : 'skip',
   });
+  for (const line of describeSkipped(corpus.skipped)) process.stderr.write(`gim train: ${line}\n`);
   return new CorpusSource(corpus, config.train.batchSize, config.train.seed + 2);
 }

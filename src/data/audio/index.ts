@@ -5,9 +5,11 @@ export type {
   AudioCorpus,
   AudioCorpusOptions,
   CorpusSummary,
+  SkippedUtterance,
   Split,
   Utterance,
 } from './librispeech.js';
+export { describeSkipped } from './skipped.js';
 export {
   AUDIO_MEAN,
   AUDIO_STD,
@@ -19,6 +21,7 @@ export {
 export { encodeWav, readWav, readWavInfo } from './wav.js';
 export type { PcmInfo } from './wav.js';
 export { encodeFlac, readFlacInfo, FlacReader } from './flac.js';
+export type { FlacEncodeOptions } from './flac.js';
 export { LABEL_SLACK_FRAMES } from './utterance-files.js';
 export { windowStartCount, drawWindowStart, windowLabels } from './windows.js';
 export * as corpusFiles from './corpus-files.js';

@@ -18,7 +18,11 @@ export interface AudioCorpusOptions {
   windowSamples?: number;
   /** Keep every decoded utterance in memory (int16). Default: true when the corpus is ≤ 2 h. */
   cacheDecoded?: boolean;
-  /** What to do with a bad utterance: throw a DataError (default) or skip it and record why. */
+  /**
+   * What to do with a bad utterance (unreadable or corrupt audio, wrong format, labels that do not
+   * fit): skip it and record why in `skipped` (default, as LibriSpeech users expect), or throw a
+   * DataError naming the file.
+   */
   onProblem?: 'error' | 'skip';
 }
 
@@ -47,6 +51,12 @@ export interface Utterance {
 
 export type Split = 'train' | 'test';
 
+export interface SkippedUtterance {
+  utterance: string;
+  /** Starts with the file at fault, or "too short:" for utterances shorter than a window. */
+  reason: string;
+}
+
 export interface CorpusSummary {
   utterances: number;
   samples: number;
@@ -62,7 +72,8 @@ export interface AudioCorpus {
   readonly phoneClasses: number;
   /** Class names from phones.txt, when present. */
   readonly phoneNames: readonly string[] | null;
-  readonly skipped: { utterance: string; reason: string }[];
+  /** Utterances left out, with why; grows when a file first fails during an epoch. */
+  readonly skipped: SkippedUtterance[];
   readonly windowSamples: number;
   ids(split: Split): readonly string[];
   summary(split: Split): CorpusSummary;
@@ -90,13 +101,13 @@ export async function openLibriSpeech(
   root: string,
   options: AudioCorpusOptions = {},
 ): Promise<AudioCorpus> {
-  const { windowSamples = 20480, onProblem = 'error' } = options;
+  const { windowSamples = 20480, onProblem = 'skip' } = options;
   checkWindowSamples(windowSamples);
   if (onProblem !== 'error' && onProblem !== 'skip')
     throw new ConfigError('onProblem', '"error" or "skip"', onProblem, 'audio corpus');
   if (!existsSync(root)) throw new DataError(root, 'corpus folder does not exist');
 
-  const skipped: { utterance: string; reason: string }[] = [];
+  const skipped: SkippedUtterance[] = [];
   /** Fails or records; returns normally only in skip mode. */
   const problem = (utterance: string, file: string, reason: string): void => {
     if (onProblem === 'error') throw new DataError(file, reason);
@@ -140,6 +151,13 @@ export async function openLibriSpeech(
     }
   }
 
+  // Epochs shuffle this fixed list and pass over utterances found broken since, so the order (and
+  // every random draw) is the same whether a file fails at open, in an earlier epoch, or in this
+  // one: a resumed run replays its epoch exactly even after a lazily found corrupt file.
+  const epochOrder: Record<Split, readonly string[]> = {
+    train: [...splitIds.train],
+    test: [...splitIds.test],
+  };
   const totalSamples = [...entries.values()].reduce((n, e) => n + e.samples, 0);
   const cache =
     (options.cacheDecoded ?? totalSamples <= CACHE_LIMIT_SAMPLES)
@@ -193,13 +211,13 @@ export async function openLibriSpeech(
     async *epoch(split, batchSize, rng, opts = {}) {
       if (!Number.isInteger(batchSize) || batchSize <= 0)
         throw new ConfigError('batchSize', 'a positive integer', batchSize, 'audio corpus');
-      const ids = [...splitIds[split]];
+      const ids = [...epochOrder[split]];
       if (opts.shuffle ?? split === 'train') rng.shuffle(ids);
       const frames = windowSamples / FRAME_SAMPLES;
       let batch = newBatch(batchSize, windowSamples, labelTable !== null);
       for (const id of ids) {
         const e = entries.get(id);
-        if (!e) continue; // dropped as broken earlier in this epoch
+        if (!e) continue; // found broken (at open or in an earlier batch): no draw, no slot
         let samples: Int16Array;
         try {
           samples = await load(e);

@@ -171,14 +171,17 @@ describe('openLibriSpeech on generated corpora', () => {
       [],
       false,
     );
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 1600 }), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /1-1-1\.wav: sample rate 8000 Hz: expected 16000 Hz/);
-      return true;
-    });
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 1600, onProblem: 'error' }),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.match(e.message, /1-1-1\.wav: sample rate 8000 Hz: expected 16000 Hz/);
+        return true;
+      },
+    );
   });
 
-  it('rejects a split entry without audio, or skips it when asked', async () => {
+  it('skips a split entry without audio, or rejects it in strict mode', async () => {
     const root = await writeCorpus(
       [{ id: '1-1-1', samples: ramp(4000, 1) }],
       ['1-1-1', '1-1-2'],
@@ -186,10 +189,10 @@ describe('openLibriSpeech on generated corpora', () => {
       false,
     );
     await assert.rejects(
-      openLibriSpeech(root, { windowSamples: 1600 }),
+      openLibriSpeech(root, { windowSamples: 1600, onProblem: 'error' }),
       /no audio for 1-1-2: expected .*1-1-2\.flac or \.wav/,
     );
-    const c = await openLibriSpeech(root, { windowSamples: 1600, onProblem: 'skip' });
+    const c = await openLibriSpeech(root, { windowSamples: 1600 }); // skipping is the default
     assert.deepEqual(c.ids('train'), ['1-1-1']);
     assert.deepEqual(
       c.skipped.map((s) => s.utterance),
@@ -207,7 +210,7 @@ describe('openLibriSpeech on generated corpora', () => {
       ['1-1-2'],
     );
     await assert.rejects(
-      openLibriSpeech(root, { windowSamples: 1600 }),
+      openLibriSpeech(root, { windowSamples: 1600, onProblem: 'error' }),
       /converted_aligned_phones\.txt: no labels for utterance 1-1-2/,
     );
   });
@@ -230,7 +233,7 @@ describe('openLibriSpeech on generated corpora', () => {
       [],
     );
     await assert.rejects(
-      openLibriSpeech(long, { windowSamples: 1600 }),
+      openLibriSpeech(long, { windowSamples: 1600, onProblem: 'error' }),
       /1-1-1 has 28 labels but its audio has only 25 frames/,
     );
     const junk = await writeCorpus(
@@ -238,7 +241,10 @@ describe('openLibriSpeech on generated corpora', () => {
       ['1-1-1'],
       [],
     );
-    await assert.rejects(openLibriSpeech(junk, { windowSamples: 1600 }), /label 3 of 1-1-1 is "x"/);
+    await assert.rejects(
+      openLibriSpeech(junk, { windowSamples: 1600, onProblem: 'error' }),
+      /label 3 of 1-1-1 is "x"/,
+    );
   });
 
   it('rejects a test speaker missing from the train split', async () => {
@@ -252,7 +258,7 @@ describe('openLibriSpeech on generated corpora', () => {
       false,
     );
     await assert.rejects(
-      openLibriSpeech(root, { windowSamples: 1600 }),
+      openLibriSpeech(root, { windowSamples: 1600, onProblem: 'error' }),
       /speaker 2 of 2-1-1 does not occur in train_split\.txt/,
     );
   });
@@ -267,24 +273,26 @@ describe('openLibriSpeech with a corrupt FLAC', () => {
     return file;
   }
 
-  it('fails naming the file when decoding at open (cached)', async () => {
+  it('fails naming the file in strict mode when decoding at open (cached)', async () => {
     const root = copyMicro();
     const file = damage(root);
-    await assert.rejects(openLibriSpeech(root, { windowSamples: 3200 }), (e: unknown) => {
-      assert.ok(e instanceof DataError, String(e));
-      assert.equal(e.file, file);
-      return true;
-    });
+    await assert.rejects(
+      openLibriSpeech(root, { windowSamples: 3200, onProblem: 'error' }),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError, String(e));
+        assert.equal(e.file, file);
+        return true;
+      },
+    );
     rmSync(root, { recursive: true });
   });
 
-  it('skips it when asked, also when decoding on demand', async () => {
+  it('skips it by default, also when decoding on demand', async () => {
     for (const cacheDecoded of [true, false]) {
       const root = copyMicro();
       damage(root);
       const c = await openLibriSpeech(root, {
         windowSamples: 3200,
-        onProblem: 'skip',
         cacheDecoded,
       });
       const batches = await collect(c.epoch('test', 1, new Rng(1)));
@@ -306,7 +314,7 @@ describe('openLibriSpeech with a corrupt FLAC', () => {
     const root = copyMicro();
     writeFileSync(join(root, '1002/20/1002-20-0000.flac'), 'hello');
     await assert.rejects(
-      openLibriSpeech(root, { windowSamples: 3200 }),
+      openLibriSpeech(root, { windowSamples: 3200, onProblem: 'error' }),
       /1002-20-0000\.flac: not a FLAC file/,
     );
     rmSync(root, { recursive: true });
