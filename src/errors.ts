@@ -45,6 +45,26 @@ export class CheckpointError extends GimError {
   }
 }
 
+/**
+ * Training produced a non-finite loss or weight (too high a learning rate, bad data): the run
+ * stops before saving anything from the bad step, so the checkpoint on disk is the last good one.
+ */
+export class TrainingDivergedError extends GimError {
+  constructor(
+    /** 1-based module index. */
+    readonly module: number,
+    readonly step: number,
+    /** What was not finite, e.g. "loss" or "weight module2.conv.weight". */
+    readonly what: string,
+    readonly value: number,
+    lastCheckpoint: string,
+  ) {
+    super(
+      `training diverged at step ${step}: module ${module} ${what} is ${value}; ${lastCheckpoint} (try a lower train.learningRate)`,
+    );
+  }
+}
+
 /** A backend that cannot be started or lacks a kernel. */
 export class BackendError extends GimError {}
 

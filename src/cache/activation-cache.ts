@@ -10,12 +10,13 @@
  *
  * Every file is written to a temp name and renamed, and every shard's SHA-256 is recorded, so an
  * interrupted write never leaves a corrupt shard in use: a restart verifies finished shards,
- * reuses them and rewrites the rest.
+ * reuses them and rewrites the rest, after deleting the temp files of killed writers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
+import { removeStaleTemps, writeFileAtomic, type FaultPointName } from '../gim/atomic-file.js';
 import { decodeFloat16, encodeFloat16 } from './float16.js';
 
 export const CACHE_FORMAT = 'gim-activation-cache/1';
@@ -62,12 +63,21 @@ export interface CacheWriteOptions {
   readonly shardItems: number;
   readonly sampling: string;
   readonly onProgress?: (items: number) => void;
+  /** Checked between batches (after yielding to the event loop); true stops the write early. */
+  readonly shouldStop?: () => boolean;
 }
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+function writeAtomic(file: string, data: string | Uint8Array, fault?: FaultPointName): void {
+  writeFileAtomic(file, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data], fault);
+}
+
+/** Parsed JSON of a cache file, or a DataError naming it. */
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new DataError(file, `unreadable activation cache file: ${(err as Error).message}`);
+  }
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -75,7 +85,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export function readManifest(dir: string): CacheManifest | null {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return null;
-  const m = JSON.parse(readFileSync(file, 'utf8')) as CacheManifest;
+  const m = readJson<CacheManifest>(file);
   if (m.format !== CACHE_FORMAT)
     throw new DataError(file, `expected format ${CACHE_FORMAT}, found ${JSON.stringify(m.format)}`);
   return m;
@@ -85,21 +95,22 @@ export function readManifest(dir: string): CacheManifest | null {
  * Write the cache from a deterministic stream of item batches. If `dir` holds a finished cache
  * it is returned as is; if it holds part of one, verified shards are kept and the stream's
  * items for them are skipped (the stream must yield the same items in the same order).
+ * Returns null if `options.shouldStop` stopped it (the finished shards stay for the next try).
  */
 export async function writeActivationCache(
   dir: string,
   batches: AsyncIterable<LazyItemBatch>,
   options: CacheWriteOptions,
-): Promise<CacheManifest> {
+): Promise<CacheManifest | null> {
   const done = readManifest(dir);
   if (done) return done;
   mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir);
   const itemSize = options.itemShape.reduce((a, b) => a * b, 1);
   const progressFile = join(dir, 'progress.json');
   const kept: CacheShard[] = [];
   if (existsSync(progressFile)) {
-    for (const shard of (JSON.parse(readFileSync(progressFile, 'utf8')) as { shards: CacheShard[] })
-      .shards) {
+    for (const shard of readJson<{ shards: CacheShard[] }>(progressFile).shards) {
       const path = join(dir, shard.file);
       if (!existsSync(path) || sha256(readFileSync(path)) !== shard.sha256) break; // rewrite from here
       kept.push(shard);
@@ -138,13 +149,16 @@ export async function writeActivationCache(
       join(dir, shard.labels),
       JSON.stringify({ speaker: pending.speaker, startSample: pending.start }),
     );
-    writeAtomic(join(dir, shard.file), bytes);
+    writeAtomic(join(dir, shard.file), bytes, 'shard-write');
     shards.push(shard);
     writeAtomic(progressFile, JSON.stringify({ shards }));
     pending = { values: [], speaker: [], start: [], count: 0 };
   };
 
   for await (const lazy of batches) {
+    // Encoding a batch never waits on a macrotask: yield so that a Ctrl-C handler can run.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.shouldStop?.()) return null;
     if (seen + lazy.count <= skipItems) {
       seen += lazy.count; // already in a verified shard
       continue;

@@ -61,12 +61,12 @@ export interface ExperimentProgress {
 }
 
 /** Trains and probes one row. */
-export function runExperimentRow(
+export async function runExperimentRow(
   base: VisionGimConfig,
   row: ExperimentRow,
   backend: string,
   progress: ExperimentProgress = () => {},
-): RowResult {
+): Promise<RowResult> {
   const config = rowConfig(base, row);
   const t0 = performance.now();
   let model;
@@ -84,7 +84,7 @@ export function runExperimentRow(
       split === 'labelled-train' ? config.probe.trainImages : 0,
     );
     const trainer = VisionTrainer.create(config, source, backend);
-    const records = trainer.run(null, {
+    const records = await trainer.run(null, {
       onStep: (r) =>
         progress({
           row,

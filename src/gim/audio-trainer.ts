@@ -9,8 +9,21 @@ import { CheckpointError } from '../errors.js';
 import { AudioGimModel } from './audio-model.js';
 import { moduleCount, resolveAudioConfig, type AudioGimConfig } from './audio-config.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
-import { assertSameConfig, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { packModules, stepMemory, unpackModules } from './module-state.js';
+import {
+  assertSameConfig,
+  checkpointPath,
+  loadCheckpoint,
+  removeStaleTemp,
+  saveCheckpoint,
+} from './checkpoint.js';
+import {
+  assertFiniteLosses,
+  assertFiniteTensors,
+  packModules,
+  stepMemory,
+  unpackModules,
+  yieldToEventLoop,
+} from './module-state.js';
 import type { AudioBatchSource, LabelledWindows } from './audio-batches.js';
 import { CacheSource } from '../cache/cache-source.js';
 import {
@@ -39,7 +52,11 @@ export interface StepRecord {
 
 export interface TrainCallbacks {
   onStep?(record: StepRecord): void;
-  /** Checked before each step; return true to stop cleanly (e.g. after Ctrl-C). */
+  /**
+   * Checked before each step and between batches of an activation-cache build; return true to
+   * stop cleanly (e.g. after Ctrl-C): the run saves a checkpoint and returns. The run yields to
+   * the event loop before each check, so a signal handler that sets the flag gets to run.
+   */
   shouldStop?(): boolean;
   /** Called after a periodic checkpoint was written. */
   onCheckpoint?(path: string, step: number): void;
@@ -91,6 +108,8 @@ export class AudioTrainer {
   /** With the activation cache: where the module now training reads its input. */
   private cacheSource: CacheSource | null = null;
   private runDir: string | null = null;
+  /** Step of the checkpoint on disk that this trainer wrote or resumed from (for error messages). */
+  private savedStep: number | null = null;
 
   private constructor(
     readonly config: AudioGimConfig,
@@ -136,6 +155,7 @@ export class AudioTrainer {
     const trainer = new AudioTrainer(config, source, new Rng(0));
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
+    trainer.savedStep = ckpt.meta.step;
     trainer.schedule = options.addModule
       ? { frozenBelow: savedDepth, stepsInModule: 0, smoothedLoss: Number.NaN }
       : { ...ckpt.meta.schedule, smoothedLoss: ckpt.meta.schedule.smoothedLoss ?? Number.NaN };
@@ -261,9 +281,11 @@ export class AudioTrainer {
 
   /**
    * Write the outputs of frozen module `module` (1-based) over the training set, from the raw
-   * data (module 1) or from the previous cache, then train the next module from them.
+   * data (module 1) or from the previous cache, then train the next module from them. Returns
+   * false if `callbacks.shouldStop` stopped it: the shards written so far are kept and verified
+   * when the build is resumed.
    */
-  private async buildCache(module: number, callbacks: TrainCallbacks): Promise<void> {
+  private async buildCache(module: number, callbacks: TrainCallbacks): Promise<boolean> {
     const frozen = this.model.modules[module - 1]!;
     const { cache, data } = this.config;
     const inputs: AsyncIterable<LabelledWindows | CacheItemBatch> =
@@ -298,7 +320,7 @@ export class AudioTrainer {
     const probe = frozen.encode(tf.zeros([1, ...inputShape]));
     const itemShape = probe.shape.slice(1);
     probe.dispose();
-    await writeActivationCache(dir, lazy(), {
+    const manifest = await writeActivationCache(dir, lazy(), {
       module,
       source:
         module === 1
@@ -316,7 +338,22 @@ export class AudioTrainer {
             : `${cache.draws} random window(s) per training utterance`
           : 'as the cache below',
       onProgress: (items) => callbacks.onCache?.(module, items, dir),
+      shouldStop: () => callbacks.shouldStop?.() ?? false,
     });
+    return manifest !== null;
+  }
+
+  /**
+   * Sequential schedule with the cache: a module was frozen but the cache of its outputs is not
+   * open yet (it was just frozen, or the checkpoint was saved before its cache was complete).
+   */
+  private needsCache(): boolean {
+    return (
+      this.config.cache.enabled &&
+      this.config.train.schedule === 'sequential' &&
+      this.schedule.frozenBelow > 0 &&
+      this.cacheSource === null
+    );
   }
 
   /** Sequential schedule: freeze the current module when its budget or loss target is reached. */
@@ -332,10 +369,12 @@ export class AudioTrainer {
     const steps = this.schedule.stepsInModule + 1;
     const budget = train.stepsPerModule || Math.ceil(train.steps / this.model.modules.length);
     const done = steps >= budget || (train.lossTarget > 0 && steps >= 10 && ema < train.lossTarget);
-    this.schedule =
-      done && m < this.model.modules.length - 1
-        ? { frozenBelow: m + 1, stepsInModule: 0, smoothedLoss: Number.NaN }
-        : { frozenBelow: m, stepsInModule: steps, smoothedLoss: ema };
+    const freeze = done && m < this.model.modules.length - 1;
+    this.schedule = freeze
+      ? { frozenBelow: m + 1, stepsInModule: 0, smoothedLoss: Number.NaN }
+      : { frozenBelow: m, stepsInModule: steps, smoothedLoss: ema };
+    // The next module reads the cache of the module just frozen, which `run` builds next.
+    if (freeze) this.cacheSource = null;
   }
 
   /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
@@ -343,13 +382,18 @@ export class AudioTrainer {
     const records: StepRecord[] = [];
     const { steps, checkpointEvery } = this.config.train;
     this.runDir = dir ?? this.runDir;
-    while (this.stepCount < steps && !callbacks.shouldStop?.()) {
-      const frozenBefore = this.schedule.frozenBelow;
-      const record = await this.profiledStep();
-      if (this.config.cache.enabled && this.schedule.frozenBelow > frozenBefore) {
-        await this.buildCache(this.schedule.frozenBelow, callbacks);
+    if (dir) removeStaleTemp(dir); // left by a save that was killed (kill -9, power loss)
+    while (this.stepCount < steps) {
+      // A step never waits on a macrotask, so without this a SIGINT handler would never run.
+      await yieldToEventLoop();
+      if (callbacks.shouldStop?.()) break;
+      if (this.needsCache()) {
+        if (!(await this.buildCache(this.schedule.frozenBelow, callbacks))) break;
         this.cacheSource = this.openCache(this.schedule.frozenBelow);
       }
+      const record = await this.profiledStep();
+      // Throws before anything of this step is logged or saved: the checkpoint stays the last good one.
+      assertFiniteLosses(record, this.lastCheckpoint(dir));
       records.push(record);
       callbacks.onStep?.(record);
       if (
@@ -365,8 +409,18 @@ export class AudioTrainer {
     return records;
   }
 
+  /** Where the last good state is, for a divergence message. */
+  private lastCheckpoint(dir: string | null): string {
+    const where = dir ?? this.runDir;
+    return where && this.savedStep !== null
+      ? `the last good checkpoint (step ${this.savedStep}) is kept in ${checkpointPath(where)}`
+      : 'no checkpoint was saved';
+  }
+
+  /** Save the state to `dir`; refuses (TrainingDivergedError) a non-finite weight or moment. */
   save(dir: string): string {
     const tensors = packModules(this.model.modules, this.optimizers);
+    assertFiniteTensors(tensors, this.stepCount, this.lastCheckpoint(dir));
     const meta: AudioCheckpointMeta = {
       kind: 'audio-gim',
       config: this.config,
@@ -377,7 +431,9 @@ export class AudioTrainer {
       schedule: this.schedule,
       cache: this.cacheSource?.getState() ?? null,
     };
-    return saveCheckpoint(dir, { meta, tensors });
+    const path = saveCheckpoint(dir, { meta, tensors });
+    this.savedStep = this.stepCount;
+    return path;
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
  * `#adam.m` / `#adam.v` suffixes for the optimiser moments.
  */
 import { tf } from '../backend/tf.js';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, TrainingDivergedError } from '../errors.js';
 import type { Adam } from '../nn/adam.js';
 import type { Module } from '../nn/module.js';
 
@@ -82,4 +82,39 @@ export function stepMemory(): {
     rssBytes: process.memoryUsage().rss,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
+}
+
+/** Let pending I/O and signal handlers (Ctrl-C) run; training steps alone never do. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A step's losses must be finite; otherwise the run stops naming the first bad module. */
+export function assertFiniteLosses(
+  record: { readonly step: number; readonly modules: readonly ({ loss: number } | null)[] },
+  lastCheckpoint: string,
+): void {
+  record.modules.forEach((m, i) => {
+    if (m && !Number.isFinite(m.loss))
+      throw new TrainingDivergedError(i + 1, record.step, 'loss', m.loss, lastCheckpoint);
+  });
+}
+
+/**
+ * Every value about to be saved must be finite: a weight or Adam moment can overflow on a step
+ * whose loss was still finite, and saving it would replace the last good checkpoint.
+ */
+export function assertFiniteTensors(
+  tensors: CheckpointTensors,
+  step: number,
+  lastCheckpoint: string,
+): void {
+  for (const [key, { values }] of tensors) {
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isFinite(values[i]!)) continue;
+      const module = Number(/^module(\d+)\./.exec(key)?.[1] ?? 0);
+      const what = `${key.includes('#adam') ? 'optimiser state' : 'weight'} "${key}"`;
+      throw new TrainingDivergedError(module, step, what, values[i]!, lastCheckpoint);
+    }
+  }
 }

@@ -10,8 +10,21 @@ import { CheckpointError } from '../errors.js';
 import { VisionGimModel } from './vision-model.js';
 import { resolveVisionConfig, visionGridSize, type VisionGimConfig } from './vision-config.js';
 import { trainStackStep } from './train-step.js';
-import { assertSameConfig, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { packModules, stepMemory, unpackModules } from './module-state.js';
+import {
+  assertSameConfig,
+  checkpointPath,
+  loadCheckpoint,
+  removeStaleTemp,
+  saveCheckpoint,
+} from './checkpoint.js';
+import {
+  assertFiniteLosses,
+  assertFiniteTensors,
+  packModules,
+  stepMemory,
+  unpackModules,
+  yieldToEventLoop,
+} from './module-state.js';
 import { VisionBatchSource, type VisionSourceState } from './vision-data.js';
 import {
   VisionMemoryError,
@@ -58,6 +71,9 @@ export class VisionTrainer {
   readonly model: VisionGimModel;
   readonly optimizers: Adam[];
   private stepCount = 0;
+  /** Step of the checkpoint on disk that this trainer wrote or resumed from (for error messages). */
+  private savedStep: number | null = null;
+  private savedDir: string | null = null;
 
   private constructor(
     readonly config: VisionGimConfig,
@@ -97,6 +113,8 @@ export class VisionTrainer {
     const trainer = new VisionTrainer(config, source, new Rng(0), backend);
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
+    trainer.savedStep = ckpt.meta.step;
+    trainer.savedDir = dir;
     loadVisionWeights(
       dir,
       ckpt.tensors,
@@ -140,12 +158,21 @@ export class VisionTrainer {
     };
   }
 
-  /** Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the end. */
-  run(dir: string | null, callbacks: TrainCallbacks = {}): StepRecord[] {
+  /**
+   * Train until `config.train.steps`, saving to `dir` every `checkpointEvery` steps and at the
+   * end (also when `callbacks.shouldStop` stops it early). Throws TrainingDivergedError on a
+   * non-finite loss or weight, without saving anything from the bad step.
+   */
+  async run(dir: string | null, callbacks: TrainCallbacks = {}): Promise<StepRecord[]> {
     const records: StepRecord[] = [];
     const { steps, checkpointEvery } = this.config.train;
-    while (this.stepCount < steps && !callbacks.shouldStop?.()) {
+    if (dir) removeStaleTemp(dir); // left by a save that was killed (kill -9, power loss)
+    while (this.stepCount < steps) {
+      // A step is synchronous: without this a SIGINT handler would never run during training.
+      await yieldToEventLoop();
+      if (callbacks.shouldStop?.()) break;
       const record = this.trainStep();
+      assertFiniteLosses(record, this.lastCheckpoint());
       records.push(record);
       callbacks.onStep?.(record);
       if (
@@ -161,8 +188,17 @@ export class VisionTrainer {
     return records;
   }
 
+  /** Where the last good state is, for a divergence message. */
+  private lastCheckpoint(): string {
+    return this.savedDir !== null
+      ? `the last good checkpoint (step ${this.savedStep}) is kept in ${checkpointPath(this.savedDir)}`
+      : 'no checkpoint was saved';
+  }
+
+  /** Save the state to `dir`; refuses (TrainingDivergedError) a non-finite weight or moment. */
   save(dir: string): string {
     const tensors = packModules(this.model.modules, this.optimizers);
+    assertFiniteTensors(tensors, this.stepCount, this.lastCheckpoint());
     const meta: VisionCheckpointMeta = {
       kind: VISION_CHECKPOINT_KIND,
       config: this.config,
@@ -171,7 +207,10 @@ export class VisionTrainer {
       optimizerSteps: this.optimizers.map((o) => o.step),
       data: this.source.getState(),
     };
-    return saveCheckpoint(dir, { meta, tensors });
+    const path = saveCheckpoint(dir, { meta, tensors });
+    this.savedStep = this.stepCount;
+    this.savedDir = dir;
+    return path;
   }
 
   dispose(): void {

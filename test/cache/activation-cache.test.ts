@@ -86,6 +86,7 @@ it('writes shards + manifest; an interrupted write resumes from verified shards 
       })(),
       opts,
     );
+    assert.ok(manifest, 'the write was not stopped');
     assert.deepEqual(
       computed,
       [2, 3, 4, 5, 6, 7, 8, 9],

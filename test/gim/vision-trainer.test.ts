@@ -55,13 +55,13 @@ forEachBackend(
   'VisionTrainer',
   (backend) => {
     for (const objective of ['infonce', 'supervised'] as const) {
-      it(`resumes exactly: 2 + 2 steps equal 4 uninterrupted steps (${objective})`, () => {
+      it(`resumes exactly: 2 + 2 steps equal 4 uninterrupted steps (${objective})`, async () => {
         const dir = mkdtempSync(join(tmpdir(), 'gim-vision-'));
         try {
           const config = tinyConfig({ loss: { objective } });
           const make = (): VisionBatchSource => new VisionBatchSource(tinySet(), config.data, 4, 7);
           const straight = VisionTrainer.create(config, make());
-          const full = straight.run(null).map((r) => r.modules.map((m) => m!.loss));
+          const full = (await straight.run(null)).map((r) => r.modules.map((m) => m!.loss));
           straight.dispose();
           const first = VisionTrainer.create(
             resolveVisionConfig([
@@ -72,11 +72,11 @@ forEachBackend(
             ]),
             make(),
           );
-          first.run(dir);
+          await first.run(dir);
           first.dispose();
           const resumed = VisionTrainer.resume(dir, config, make());
           assert.equal(resumed.step, 2);
-          const rest = resumed.run(dir).map((r) => r.modules.map((m) => m!.loss));
+          const rest = (await resumed.run(dir)).map((r) => r.modules.map((m) => m!.loss));
           resumed.dispose();
           if (backend === 'native') {
             // The native backend is not bit-reproducible from run to run (three identical
