@@ -9,6 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { initBackend, type BackendName } from '../src/backend/select.js';
 import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
@@ -29,6 +31,12 @@ const { values } = parseArgs({
     modality: { type: 'string', default: 'audio' },
   },
 });
+// Provenance for docs/benchmarks.md: start time, commit (-dirty: uncommitted changes) and load.
+const started = new Date().toISOString();
+const commit =
+  spawnSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout?.trim() ||
+  'unknown';
+const loadAtStart = loadavg();
 const backend = await initBackend(values.backend as BackendName);
 const batch = Number(values.batch);
 const channels = Number(values.channels);
@@ -250,7 +258,11 @@ function report(): void {
           modality: values.modality,
           batch,
           channels,
+          started,
           date: new Date().toISOString(),
+          commit,
+          loadAtStart,
+          loadAtEnd: loadavg(),
           rows,
         },
         null,

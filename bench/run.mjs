@@ -27,6 +27,12 @@ const { values } = parseArgs({
   },
 });
 
+// Provenance for docs/benchmarks.md: when the run started, on which commit (-dirty: uncommitted
+// changes were in the tree), and the load before it began.
+const started = new Date().toISOString();
+const commit = spawnSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
+const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+
 function runJson(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -59,10 +65,10 @@ for (const { workload, typescript: t, pytorch: p } of results) {
   const equal = t.fwd_gflop && p.fwd_gflop ? (Math.abs(t.fwd_gflop - p.fwd_gflop) / p.fwd_gflop < 0.01 ? 'yes' : `NO (${fmt(t.fwd_gflop, 2)} vs ${fmt(p.fwd_gflop, 2)} GFLOP)`) : '?';
   rows.push(`| ${workload} | ${t.backend ?? (t.error ? `error: ${t.error.slice(0, 60)}` : '?')} | ${fmt(t.median_s)} | ${p.error ? `error: ${p.error.slice(0, 60)}` : fmt(p.median_s)} | ${fmt(t.median_s / p.median_s, 2)} | ${fmt(t.gflop_per_s, 1)} | ${fmt(p.gflop_per_s, 1)} | ${equal} | ${fmt(t.peak_rss_mib, 0)} | ${fmt(p.peak_rss_mib, 0)} |`);
 }
-const header = `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`;
+const header = `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, commit ${commit}, started ${started} (load ${loadAtStart.join(' ')}), ended ${new Date().toISOString()} (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`;
 console.log(header);
 console.log(rows.join('\n'));
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ header, args: values, results }, null, 2));
+writeFileSync(file, JSON.stringify({ header, started, commit, loadAtStart, args: values, results }, null, 2));
 console.log(`\nwrote ${file}`);
