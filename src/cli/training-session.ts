@@ -4,7 +4,8 @@
  * Ctrl-C handler that asks the trainer to stop after the current step (and save); a second
  * Ctrl-C exits at once.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../gim/atomic-file.js';
 import { formatSeconds, progressLine } from './progress.js';
 import type { StepRecord, TrainCallbacks } from '../gim/audio-trainer.js';
 
@@ -24,6 +25,7 @@ export interface TrainingSession {
 }
 
 export function startTrainingSession(opts: TrainingSessionOptions): TrainingSession {
+  trimLog(opts.logFile, opts.startStep);
   let stop = false;
   const onSigint = (): void => {
     if (stop) process.exit(130);
@@ -69,6 +71,26 @@ export function startTrainingSession(opts: TrainingSessionOptions): TrainingSess
       process.off('SIGINT', onSigint);
     },
   };
+}
+
+/**
+ * A run killed after its last checkpoint logged steps that the resumed run repeats, and may have
+ * died in the middle of a line: keep only whole lines of steps up to the checkpoint's, so the log
+ * describes the run that is continued, once per step.
+ */
+function trimLog(logFile: string, startStep: number): void {
+  if (!existsSync(logFile)) return;
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const kept = lines.filter((line) => {
+    try {
+      const step = (JSON.parse(line) as { step?: unknown }).step;
+      return typeof step === 'number' && step <= startStep;
+    } catch {
+      return false; // blank, or cut short by a kill
+    }
+  });
+  if (kept.length === lines.length - 1) return; // nothing to drop (the last element is the final "")
+  writeFileAtomic(logFile, [Buffer.from(kept.map((l) => `${l}\n`).join(''), 'utf8')]);
 }
 
 /** One line of train-log.jsonl. */

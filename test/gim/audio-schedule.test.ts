@@ -1,6 +1,6 @@
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/select.js';
@@ -153,6 +153,52 @@ it("'sequential' + activation cache: later modules train from stored outputs; re
     const resumed = await AudioTrainer.resume(dir2, c, tones(c));
     const restLosses = (await resumed.run(dir2)).map((r) => r.modules.map((m) => m?.loss ?? null));
     resumed.dispose();
+    assert.deepEqual([...partLosses, ...restLosses], fullLosses);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+it('a stop request during a cache build saves, keeps the finished shards, and resumes exactly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-cachestop-'));
+  const dir2 = mkdtempSync(join(tmpdir(), 'gim-cachestop2-'));
+  try {
+    const c = config({
+      encoder: { depth: 2 },
+      train: { steps: 4, schedule: 'sequential', stepsPerModule: 2 },
+      cache: { enabled: true, toneItems: 16, shardItems: 4, dtype: 'float32' },
+    });
+    const lossesOf = (records: { modules: readonly ({ loss: number } | null)[] }[]) =>
+      records.map((r) => r.modules.map((m) => m?.loss ?? null));
+    const full = AudioTrainer.create(c, tones(c));
+    const fullLosses = lossesOf(await full.run(dir));
+    full.dispose();
+    // Stop once 10 of the 16 items are cached (two 4-item shards are finished by then).
+    let stop = false;
+    const part = AudioTrainer.create(c, tones(c));
+    const partLosses = lossesOf(
+      await part.run(dir2, {
+        shouldStop: () => stop,
+        onCache: (_m, items) => (stop = items >= 10),
+      }),
+    );
+    part.dispose();
+    assert.equal(partLosses.length, 2, 'stopped while caching module 1 after step 2');
+    const cacheDir = join(dir2, 'cache', 'module1');
+    assert.equal(existsSync(join(cacheDir, 'manifest.json')), false);
+    const kept = JSON.parse(readFileSync(join(cacheDir, 'progress.json'), 'utf8')).shards;
+    assert.equal(kept.length, 2);
+    const inode = statSync(join(cacheDir, kept[0].file)).ino;
+    const resumed = await AudioTrainer.resume(dir2, c, tones(c));
+    assert.equal(resumed.step, 2);
+    const restLosses = lossesOf(await resumed.run(dir2));
+    resumed.dispose();
+    assert.equal(
+      statSync(join(cacheDir, kept[0].file)).ino,
+      inode,
+      'a finished shard was rewritten',
+    );
     assert.deepEqual([...partLosses, ...restLosses], fullLosses);
   } finally {
     rmSync(dir, { recursive: true, force: true });
