@@ -5,7 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './helpers.js';
@@ -47,6 +55,11 @@ function logLines(dir: string): { step: number; loss: (number | null)[] }[] {
 
 function checkpointStep(dir: string): number {
   return loadCheckpoint<{ step: number }>(dir).meta.step;
+}
+
+/** The first speaker folder of a corpus in the LibriSpeech layout. */
+function speakerDir(dir: string): string {
+  return readdirSync(dir).find((f) => /^\d+$/.test(f))!;
 }
 
 before(() => {
@@ -338,6 +351,39 @@ describe('gim demo', () => {
     assert.match(r.stdout, /\| Random initialization \|/);
     assert.match(r.stdout, /\| Greedy InfoMax \(GIM\) \|/);
     assert.ok(existsSync(join(out, 'results.md')));
+  });
+});
+
+describe('--strict (data.strict)', () => {
+  it('skips an unreadable utterance by default and stops on it with --strict', () => {
+    const broken = join(root, 'broken-corpus');
+    cpSync(corpus, broken, { recursive: true });
+    const victim = readdirSync(join(broken, speakerDir(broken)), { recursive: true })
+      .map(String)
+      .find((f) => f.endsWith('.flac'))!;
+    writeFileSync(join(broken, speakerDir(broken), victim), 'not audio');
+    const train = ['train', ...TINY_AUDIO, '--data', broken, '--steps', '1'];
+    const lenient = ok([...train, '--out', join(root, 'lenient')]);
+    assert.match(lenient.stderr, /skipped 1 unreadable utterance/);
+    const stopped = [
+      runCli([...train, '--strict', '--out', join(root, 'strict')]),
+      runCli(['experiment', 'audio', '--strict', '--data', broken, '--out', join(root, 'x')]),
+      runCli(['eval', '--checkpoint', join(root, 'lenient'), '--data', broken, '--strict']),
+      runCli([
+        'demo',
+        '--strict',
+        '--preset',
+        'demo-tiny',
+        '--data',
+        broken,
+        '--out',
+        join(root, 'y'),
+      ]),
+    ];
+    for (const r of stopped) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /\.flac: not a FLAC file/);
+    }
   });
 });
 

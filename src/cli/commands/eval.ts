@@ -7,6 +7,7 @@ import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadPreset } from '../../config/presets.js';
 import { ConfigError, DataError } from '../../errors.js';
+import { describeSkipped } from '../../data/audio/skipped.js';
 import { layerEncoder, loadAudioModel } from '../../eval/encoders.js';
 import {
   PROBE_KINDS,
@@ -120,7 +121,12 @@ export const command: CommandModule = {
       );
     }
     const { openLibriSpeech } = await import('../../data/audio/index.js');
-    const corpus = await openLibriSpeech(data, { windowSamples: config.data.windowSamples });
+    // --strict, or a checkpoint trained with data.strict: a corpus problem stops the evaluation.
+    const corpus = await openLibriSpeech(data, {
+      windowSamples: config.data.windowSamples,
+      onProblem: values.strict || config.data.strict ? 'error' : 'skip',
+    });
+    for (const line of describeSkipped(corpus.skipped)) process.stderr.write(`gim eval: ${line}\n`);
     process.stderr.write(
       `gim eval: ${dir} (${config.encoder.layout}, ${model.modules.length} modules) on ${data}: ${corpus.speakers.length} speakers, ` +
         `${corpus.ids('train').length}/${corpus.ids('test').length} train/test utterances; backend ${backend.name}\n`,

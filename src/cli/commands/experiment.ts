@@ -15,6 +15,7 @@ import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { PRESET_DIR, loadPreset } from '../../config/presets.js';
 import { ConfigError } from '../../errors.js';
+import { describeSkipped } from '../../data/audio/skipped.js';
 import {
   DEFAULT_AUDIO_CONFIG,
   resolveAudioConfig,
@@ -162,7 +163,12 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   const backend = await initBackend(o.backend);
   await o.beforeRun?.({ model, settings });
   const { openLibriSpeech } = await import('../../data/audio/index.js');
-  const corpus = await openLibriSpeech(o.data, { windowSamples: model.data.windowSamples });
+  const corpus = await openLibriSpeech(o.data, {
+    windowSamples: model.data.windowSamples,
+    onProblem: model.data.strict ? 'error' : 'skip',
+  });
+  for (const line of describeSkipped(corpus.skipped))
+    process.stderr.write(`gim experiment: ${line}\n`);
   process.stderr.write(
     `gim experiment: ${settings.methods.join(', ')} on ${o.data} (${corpus.speakers.length} speakers, ${corpus.ids('train').length}/${corpus.ids('test').length} train/test utterances, ` +
       `${corpus.phoneClasses} phone classes), backend ${backend.name}, out ${o.out}\n`,
