@@ -18,6 +18,9 @@ export interface UtteranceId {
   id: string;
   speaker: string;
   chapter: string;
+  /** Where the id was read (a split file and its 1-based line), for messages. */
+  file?: string;
+  line?: number;
 }
 
 export function parseUtteranceId(file: string, line: number, id: string): UtteranceId {
@@ -27,7 +30,7 @@ export function parseUtteranceId(file: string, line: number, id: string): Uttera
       file,
       `line ${line}: expected an utterance id "speaker-chapter-utterance", found ${JSON.stringify(id)}`,
     );
-  return { id, speaker: m[1]!, chapter: m[2]! };
+  return { id, speaker: m[1]!, chapter: m[2]!, file, line };
 }
 
 function readText(file: string): string {

@@ -117,6 +117,7 @@ export async function openLibriSpeech(
   const train = files.readSplit(join(root, files.TRAIN_SPLIT_FILE));
   const test = files.readSplit(join(root, files.TEST_SPLIT_FILE));
   const speakers = [...new Set(train.map((u) => u.speaker))];
+  const trainIds = new Set(train.map((u) => u.id));
   const speakerIndex = new Map(speakers.map((s, i) => [s, i]));
 
   const labelPath = join(root, files.LABEL_FILE);
@@ -136,6 +137,11 @@ export async function openLibriSpeech(
     ['test', test],
   ] as const) {
     for (const u of list) {
+      if (split === 'test' && trainIds.has(u.id)) {
+        // Testing on training data would flatter every probe; a damaged split file can do this.
+        problem(u.id, u.file!, `line ${u.line}: ${u.id} is also in ${files.TRAIN_SPLIT_FILE}`);
+        continue;
+      }
       const entry = describeUtterance(root, u, speakerIndex, labelTable, phoneClasses, problem);
       if (!entry) continue;
       if (windowStartCount(entry.samples, windowSamples) === 0) {

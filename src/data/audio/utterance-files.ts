@@ -24,6 +24,7 @@ export interface Entry {
   labels: Uint8Array | null;
 }
 
+/** A problem of the split entry itself: reported against the split file and line. */
 class Problem extends Error {}
 
 /** Checks one split entry against its audio header and labels; null when skipped. */
@@ -57,7 +58,7 @@ export function describeUtterance(
       if (found.length > frames + LABEL_SLACK_FRAMES) {
         throw new DataError(
           labelTable.file,
-          `${u.id} has ${found.length} labels but its audio has only ${frames} frames of 10 ms (${info.frames} samples)`,
+          `${u.id} has ${found.length} labels but its audio ${file} has only ${frames} frames of 10 ms (${info.frames} samples)`,
         );
       }
       const bad = found.findIndex((v) => v >= phoneClasses);
@@ -70,7 +71,8 @@ export function describeUtterance(
     }
     return { id: u.id, file, speaker, samples: info.frames, labels };
   } catch (err) {
-    if (err instanceof Problem) problem(u.id, root, err.message);
+    if (err instanceof Problem)
+      problem(u.id, u.file ?? root, u.line ? `line ${u.line}: ${err.message}` : err.message);
     else if (err instanceof DataError)
       problem(u.id, err.file, err.message.slice(err.file.length + 2));
     else throw err;
