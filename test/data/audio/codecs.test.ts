@@ -66,6 +66,29 @@ describe('WAV', () => {
     assert.deepEqual(readWav('b.wav', withList).samples, ramp(10, 1));
   });
 
+  it('rejects a truncated data chunk and stray bytes, but reads an unknown (streamed) size', () => {
+    const full = encodeWav(ramp(100, 1), 16000);
+    assert.throws(
+      () => readWav('t.wav', full.subarray(0, 150)),
+      /t\.wav: WAV "data" chunk of 200 bytes at byte 36, but only 106 follow: truncated file/,
+    );
+    const stray = new Uint8Array(full.length + 3);
+    stray.set(full);
+    assert.throws(() => readWav('s.wav', stray), /s\.wav: WAV: 3 stray bytes after the last chunk/);
+    const streamed = full.slice();
+    new DataView(streamed.buffer).setUint32(40, 0xffffffff, true);
+    assert.deepEqual(readWav('u.wav', streamed).samples, ramp(100, 1));
+  });
+
+  it('rejects a fmt chunk whose redundant fields disagree', () => {
+    const bad = encodeWav(ramp(10, 1), 16000);
+    new DataView(bad.buffer).setUint32(28, 12345, true); // byte rate
+    assert.throws(
+      () => readWav('f.wav', bad),
+      /f\.wav: WAV fmt chunk inconsistent: .*byte rate 12345/,
+    );
+  });
+
   it('rejects non-WAV and non-16-bit input with the file name', () => {
     assert.throws(() => readWav('c.wav', new Uint8Array(20)), /c\.wav: not a WAV file/);
     const eight = encodeWav(ramp(10, 1), 16000);

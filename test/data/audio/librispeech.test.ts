@@ -200,6 +200,29 @@ describe('openLibriSpeech on generated corpora', () => {
     );
   });
 
+  it('names the split file and line of an entry without audio or listed in both splits', async () => {
+    const root = await writeCorpus(
+      [
+        { id: '1-1-1', samples: ramp(4000, 1) },
+        { id: '1-1-2', samples: ramp(4000, 2) },
+      ],
+      ['1-1-1', '1-1-2'],
+      ['1-1-3', '1-1-1'],
+      false,
+    );
+    const c = await openLibriSpeech(root, { windowSamples: 1600 });
+    assert.deepEqual(
+      c.skipped.map((s) => s.reason.slice(root.length + 1)),
+      [
+        'test_split.txt: line 1: no audio for 1-1-3: expected ' +
+          `${join(root, '1', '1', '1-1-3')}.flac or .wav`,
+        'test_split.txt: line 2: 1-1-1 is also in train_split.txt',
+      ],
+    );
+    assert.deepEqual(c.ids('test'), []);
+    assert.deepEqual(c.ids('train'), ['1-1-1', '1-1-2']);
+  });
+
   it('rejects a label file that lacks a split utterance', async () => {
     const root = await writeCorpus(
       [
