@@ -215,5 +215,8 @@ export async function encodeFlac(
     out.set(c, at);
     at += c.length;
   }
+  // libFLAC writes STREAMINFO first and can only fill in the MD5 by seeking back, which a stream
+  // cannot; do it here as `flac` does, so decoders (ours, `flac -t`) can verify the samples.
+  out.set(Buffer.from(pcmMd5(samples), 'hex'), 8 + 18);
   return out;
 }
