@@ -98,6 +98,9 @@ const RESUMABLE_FIELDS = new Set([
   'train.checkpointEvery',
   'train.stepsPerModule',
   'train.lossTarget',
+  // Whether a bad utterance is skipped or stops the run changes neither the model nor the data
+  // order (epochs pass over broken files without drawing for them).
+  'data.strict',
 ]);
 
 export class AudioTrainer {
@@ -165,7 +168,13 @@ export class AudioTrainer {
     });
     await source.setState(ckpt.meta.data);
     trainer.runDir = dir;
-    if (config.cache.enabled && trainer.schedule.frozenBelow > 0 && ckpt.meta.cache) {
+    // After --add-module the new module's input cache does not exist yet: run() builds it.
+    if (
+      config.cache.enabled &&
+      trainer.schedule.frozenBelow > 0 &&
+      ckpt.meta.cache &&
+      !options.addModule
+    ) {
       trainer.cacheSource = trainer.openCache(trainer.schedule.frozenBelow);
       trainer.cacheSource.setState(ckpt.meta.cache as Parameters<CacheSource['setState']>[0]);
     }

@@ -64,6 +64,43 @@ it('--add-module: earlier modules stay bit-identical, only the new module trains
   }
 });
 
+it("--add-module on a sequential run with the cache builds the new module's input cache", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-add-cache-'));
+  try {
+    const cached = { enabled: true, toneItems: 8, shardItems: 4, dtype: 'float32' };
+    const base = config({
+      encoder: { depth: 2 },
+      train: { steps: 4, schedule: 'sequential', stepsPerModule: 2 },
+      cache: cached,
+    });
+    const t1 = AudioTrainer.create(base, tones(base));
+    await t1.run(dir);
+    const before = weights(t1);
+    t1.dispose();
+    assert.ok(existsSync(join(dir, 'cache', 'module1')), 'module 1 cache missing');
+    assert.ok(!existsSync(join(dir, 'cache', 'module2')), 'no module reads module 2 outputs yet');
+    const grown = config({
+      encoder: { depth: 3 },
+      train: { steps: 6, schedule: 'sequential', stepsPerModule: 2 },
+      cache: cached,
+    });
+    const t2 = await AudioTrainer.resume(dir, grown, tones(grown), { addModule: true });
+    const records = await t2.run(dir);
+    const after = weights(t2);
+    t2.dispose();
+    assert.ok(existsSync(join(dir, 'cache', 'module2')), 'the new module read no cache');
+    assert.deepEqual(after.slice(0, 2), before, 'earlier modules changed');
+    assert.equal(records.length, 2);
+    for (const r of records)
+      assert.deepEqual(
+        r.modules.map((m) => m !== null),
+        [false, false, true],
+      );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 it("'sequential': one module at a time for its budget, lower modules frozen", async () => {
   const c = config({
     encoder: { depth: 3 },
