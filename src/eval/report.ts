@@ -45,7 +45,11 @@ export function markdownTable(
 
 export function perModuleTable(rows: readonly ExperimentRow[], probe: 'speaker' | 'phone'): string {
   const width = Math.max(...rows.map((r) => r.modules.length));
-  const header = `| method | ${Array.from({ length: width }, (_, m) => `module ${m + 1}`).join(' | ')} |`;
+  // Without per-module probes every row has one entry: its final module (module 6 of GIM, the
+  // one module of CPC), so the single column is named for what it holds, not "module 1".
+  const names =
+    width === 1 ? ['final module'] : Array.from({ length: width }, (_, m) => `module ${m + 1}`);
+  const header = `| method | ${names.join(' | ')} |`;
   const lines = [header, `|---|${'---|'.repeat(width)}`];
   for (const row of rows) {
     const cells = Array.from({ length: width }, (_, m) => {

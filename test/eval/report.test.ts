@@ -37,6 +37,17 @@ it('markdown tables: final module per method, per-module with single-module meth
   const per = perModuleTable(rows, 'speaker');
   assert.match(per, /\| gim \| 20\.0 \| 50\.0 \| 90\.0 \|/);
   assert.match(per, /\| cpc \| – \| – \| 95\.0 \|/);
+  assert.match(per, /^\| method \| module 1 \| module 2 \| module 3 \|/);
+});
+
+it('per-module table without per-module probes: one column, named for the final module', () => {
+  const finalOnly = [row('gim', [0.9]), row('mfcc', [0.4])].map((r) => ({
+    ...r,
+    modules: r.modules.map((m) => ({ ...m, module: r.method === 'gim' ? 6 : 1 })),
+  }));
+  const per = perModuleTable(finalOnly, 'speaker');
+  assert.match(per, /^\| method \| final module \|\n/);
+  assert.match(per, /\| gim \| 90\.0 \|/);
 });
 
 it('per-module SVG: one point per probed module, a dashed line for MFCC, a legend entry per method', () => {
