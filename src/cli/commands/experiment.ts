@@ -244,7 +244,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   writeFileSync(join(o.out, 'results.md'), md);
   writeFileSync(
     join(o.out, 'results.json'),
-    `${JSON.stringify({ date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`,
+    `${JSON.stringify({ started: new Date(started).toISOString(), date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`,
   );
   writeFileSync(
     join(o.out, 'per-module-speaker.svg'),
