@@ -14,13 +14,13 @@ import { loadavg } from 'node:os';
 import { initBackend, type BackendName } from '../src/backend/select.js';
 import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
-import { resolveAudioConfig, encoderLengths } from '../src/gim/audio-config.js';
-import { AudioGimModel } from '../src/gim/audio-model.js';
+import { resolveAudioConfig, encoderLengths } from '../src/audio/config.js';
+import { AudioGimModel } from '../src/audio/model.js';
 import { Adam } from '../src/nn/adam.js';
-import { trainStackStep, type IsolatedModule } from '../src/gim/train-step.js';
-import { resolveVisionConfig } from '../src/gim/vision-config.js';
-import { VisionGimModel } from '../src/gim/vision-model.js';
-import { toneBatch } from '../src/data/tones.js';
+import { trainStackStep, type IsolatedModule } from '../src/core/train-step.js';
+import { resolveVisionConfig } from '../src/vision/config.js';
+import { VisionGimModel } from '../src/vision/model.js';
+import { toneBatch } from '../src/audio/data/tones.js';
 
 const { values } = parseArgs({
   options: {

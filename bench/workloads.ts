@@ -9,13 +9,13 @@ import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/backend/select.js';
 import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
-import { encoderLengths, resolveAudioConfig } from '../src/gim/audio-config.js';
-import { AudioGimModel } from '../src/gim/audio-model.js';
+import { encoderLengths, resolveAudioConfig } from '../src/audio/config.js';
+import { AudioGimModel } from '../src/audio/model.js';
 import { Adam } from '../src/nn/adam.js';
-import { trainStackStep, type IsolatedModule } from '../src/gim/train-step.js';
+import { trainStackStep, type IsolatedModule } from '../src/core/train-step.js';
 import { SequenceInfoNce } from '../src/losses/info-nce.js';
-import { resolveVisionConfig } from '../src/gim/vision-config.js';
-import { VisionGimModel } from '../src/gim/vision-model.js';
+import { resolveVisionConfig } from '../src/vision/config.js';
+import { VisionGimModel } from '../src/vision/model.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,10 @@ const rng = new Rng(2);
 function normal(shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const r = new Rng(3);
-  return tf.tensor(Float32Array.from({ length: n }, () => r.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => r.normal()),
+    shape,
+  );
 }
 
 async function time(step: () => void): Promise<number[]> {
@@ -50,7 +53,15 @@ async function time(step: () => void): Promise<number[]> {
 }
 
 /** Forward FLOPs of the audio model, by the formulas of bench/pytorch/README.md. */
-function audioFlops(channels: number, layout: 'gim-6' | 'cpc', batch: number, withLoss = true, K = 12, N = 10, H = 256): number {
+function audioFlops(
+  channels: number,
+  layout: 'gim-6' | 'cpc',
+  batch: number,
+  withLoss = true,
+  K = 12,
+  N = 10,
+  H = 256,
+): number {
   const cfg = resolveAudioConfig([{ source: 'b', values: { encoder: { channels, layout } } }]);
   const lengths = encoderLengths(cfg.encoder, 20480);
   let f = 0;
@@ -86,7 +97,9 @@ if (workload.startsWith('audio-') || workload === 'inference') {
   const batch = Number(values.batch ?? 8);
   const channels = workload === 'audio-gim-128' ? 128 : 512;
   const layout = workload === 'audio-cpc' ? 'cpc' : 'gim-6';
-  const config = resolveAudioConfig([{ source: 'bench', values: { encoder: { channels, layout }, train: { batchSize: batch } } }]);
+  const config = resolveAudioConfig([
+    { source: 'bench', values: { encoder: { channels, layout }, train: { batchSize: batch } } },
+  ]);
   const model = new AudioGimModel(config.encoder, config.loss, new Rng(2));
   const x = normal([batch, 20480, 1]);
   flops = audioFlops(channels, layout, batch);
@@ -99,9 +112,28 @@ if (workload.startsWith('audio-') || workload === 'inference') {
     const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
     stepTimes = await time(() => trainStackStep(model.modules, optimizers, x, rng));
   }
-  extra = { ...extra, batch, input_shape: [batch, 1, 20480], channels, layout, modules: model.modules.length, prediction_steps: 12, negative_samples: 10 };
+  extra = {
+    ...extra,
+    batch,
+    input_shape: [batch, 1, 20480],
+    channels,
+    layout,
+    modules: model.modules.length,
+    prediction_steps: 12,
+    negative_samples: 10,
+  };
 } else if (workload === 'infonce') {
-  const head = new SequenceInfoNce(512, 512, { predictionSteps: 12, negativeSamples: 10, sampling: 'batch-permutation', subsampleWindow: 128 }, new Rng(2));
+  const head = new SequenceInfoNce(
+    512,
+    512,
+    {
+      predictionSteps: 12,
+      negativeSamples: 10,
+      sampling: 'batch-permutation',
+      subsampleWindow: 128,
+    },
+    new Rng(2),
+  );
   const z = tf.variable(normal([8, 128, 512]));
   const c = tf.variable(normal([8, 128, 512]));
   const vars = [z, c, ...head.parameters()];
@@ -112,14 +144,23 @@ if (workload.startsWith('audio-') || workload === 'inference') {
   let f = 2 * 8 * 128 * 512 * 512 * 12;
   for (let k = 1; k <= 12; k++) f += 2 * 8 * (128 - k) * 11 * 512;
   flops = f;
-  extra = { batch: 8, shapes: { z: [8, 128, 512], c: [8, 128, 512] }, prediction_steps: 12, negative_samples: 10 };
+  extra = {
+    batch: 8,
+    shapes: { z: [8, 128, 512], c: [8, 128, 512] },
+    prediction_steps: 12,
+    negative_samples: 10,
+  };
 } else if (workload === 'vision-gim') {
   const images = Number(values.batch ?? 32);
-  const config = resolveVisionConfig([{ source: 'bench', values: { train: { batchSize: images } } }]);
+  const config = resolveVisionConfig([
+    { source: 'bench', values: { train: { batchSize: images } } },
+  ]);
   const model = new VisionGimModel(config.encoder, config.loss, 7, new Rng(2));
   const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
   const patches = normal([images * 49, 16, 16, 1]);
-  stepTimes = await time(() => trainStackStep(model.modules as unknown as IsolatedModule[], optimizers, patches, rng));
+  stepTimes = await time(() =>
+    trainStackStep(model.modules as unknown as IsolatedModule[], optimizers, patches, rng),
+  );
   extra = { batch: images, patches: images * 49, prediction_steps: 5, negative_samples: 16 };
 } else {
   throw new Error(`unknown workload ${workload}`);

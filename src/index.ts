@@ -9,23 +9,23 @@ export {
   AUDIO_LAYOUTS,
   resolveAudioConfig,
   encoderLengths,
-} from './gim/audio-config.js';
+} from './audio/config.js';
 export type {
   AudioGimConfig,
   AudioEncoderConfig,
   AudioLayout,
   AudioTrainConfig,
   AudioDataConfig,
-} from './gim/audio-config.js';
-export { AudioGimModel, AudioGimModule, audioModuleSpecs } from './gim/audio-model.js';
-export { AudioTrainer, readCheckpointConfig } from './gim/audio-trainer.js';
-export type { StepRecord, TrainCallbacks } from './gim/audio-trainer.js';
-export { ToneSource, CorpusSource } from './gim/audio-batches.js';
-export type { AudioBatchSource } from './gim/audio-batches.js';
-export { trainModuleStep, trainStackStep } from './gim/train-step.js';
-export type { IsolatedModule } from './gim/train-step.js';
-export { saveCheckpoint, loadCheckpoint } from './gim/checkpoint.js';
-export { loadPreset, presetNames } from './config/presets.js';
+} from './audio/config.js';
+export { AudioGimModel, AudioGimModule, audioModuleSpecs } from './audio/model.js';
+export { AudioTrainer, readCheckpointConfig } from './audio/trainer.js';
+export type { StepRecord, TrainCallbacks } from './audio/trainer.js';
+export { ToneSource, CorpusSource } from './audio/batches.js';
+export type { AudioBatchSource } from './audio/batches.js';
+export { trainModuleStep, trainStackStep } from './core/train-step.js';
+export type { IsolatedModule } from './core/train-step.js';
+export { saveCheckpoint, loadCheckpoint } from './core/checkpoint.js';
+export { loadPreset, presetNames } from './core/config/presets.js';
 
 export { SequenceInfoNce, infoNceWithDraw } from './losses/info-nce.js';
 export type { InfoNceConfig } from './losses/info-nce.js';
@@ -39,53 +39,53 @@ export { Adam } from './nn/adam.js';
 export { BaseModule, parameterCount } from './nn/module.js';
 export type { Module } from './nn/module.js';
 
-export * from './data/audio/index.js';
-export * from './data/images/index.js';
+export * from './audio/data/index.js';
+export * from './vision/data/index.js';
 
-export { trainLinearProbe, crossEntropy } from './eval/linear-probe.js';
-export type { FeatureSet, ProbeOptions, ProbeResult } from './eval/linear-probe.js';
-export { classificationReport } from './eval/metrics.js';
-export type { ClassificationReport, ConfusedPair } from './eval/metrics.js';
-export { modelEncoder, layerEncoder, mfccEncoder, loadAudioModel } from './eval/encoders.js';
-export type { FrozenEncoder, FeatureBlock } from './eval/encoders.js';
+export { trainLinearProbe, crossEntropy } from './probe/linear-probe.js';
+export type { FeatureSet, ProbeOptions, ProbeResult } from './probe/linear-probe.js';
+export { classificationReport } from './probe/metrics.js';
+export type { ClassificationReport, ConfusedPair } from './probe/metrics.js';
+export { modelEncoder, layerEncoder, mfccEncoder, loadAudioModel } from './audio/encoders.js';
+export type { FrozenEncoder, FeatureBlock } from './audio/encoders.js';
 export {
   evaluateEncoder,
   resolveProbeSettings,
   DEFAULT_PROBE_SETTINGS,
   PROBE_KINDS,
-} from './eval/audio-probes.js';
-export type { ProbeSettings, ModuleProbes, ProbeKind } from './eval/audio-probes.js';
+} from './audio/probes.js';
+export type { ProbeSettings, ModuleProbes, ProbeKind } from './audio/probes.js';
 export {
   runAudioExperiment,
   resolveExperimentSettings,
   AUDIO_METHODS,
   DEFAULT_EXPERIMENT_SETTINGS,
-} from './eval/audio-experiment.js';
+} from './audio/experiment.js';
 export type {
   AudioMethod,
   ExperimentRow,
   ExperimentSettings,
   ExperimentEvent,
-} from './eval/audio-experiment.js';
-export { markdownTable, perModuleTable, perModuleSvg } from './eval/report.js';
-export { SupervisedAudioModel, SupervisedAudioModule } from './gim/supervised.js';
-export * from './eval/features/index.js';
+} from './audio/experiment.js';
+export { markdownTable, perModuleTable, perModuleSvg } from './probe/report.js';
+export { SupervisedAudioModel, SupervisedAudioModule } from './audio/supervised.js';
+export * from './audio/features/index.js';
 
 export {
   DEFAULT_VISION_CONFIG,
   VISION_LAYOUTS,
   resolveVisionConfig,
   visionPipeline,
-} from './gim/vision-config.js';
-export type { VisionGimConfig, VisionEncoderConfig, VisionLayout } from './gim/vision-config.js';
+} from './vision/config.js';
+export type { VisionGimConfig, VisionEncoderConfig, VisionLayout } from './vision/config.js';
 export {
   VisionGimModel,
   VisionModule,
   GridInfoNceHead,
   PixelCnnInfoNceHead,
   SupervisedHead,
-} from './gim/vision-model.js';
-export { VisionTrainer, loadVisionModel, buildVisionModel } from './gim/vision-trainer.js';
+} from './vision/model.js';
+export { VisionTrainer, loadVisionModel, buildVisionModel } from './vision/trainer.js';
 export { GridInfoNce, gridInfoNceWithDraw } from './losses/grid-info-nce.js';
 export { Conv2d } from './nn/conv2d.js';
 export { PixelCnn } from './nn/pixel-cnn.js';

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
-import { removeStaleTemps, writeFileAtomic, type FaultPointName } from '../gim/atomic-file.js';
+import { removeStaleTemps, writeFileAtomic, type FaultPointName } from '../core/atomic-file.js';
 import { decodeFloat16, encodeFloat16 } from './float16.js';
 
 export const CACHE_FORMAT = 'gim-activation-cache/1';

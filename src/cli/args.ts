@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../errors.js';
-import { setPath } from '../config/merge.js';
+import { setPath } from '../core/config/merge.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -5,9 +5,9 @@
  * Ctrl-C exits at once.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../gim/atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { formatSeconds, progressLine } from './progress.js';
-import type { StepRecord, TrainCallbacks } from '../gim/audio-trainer.js';
+import type { StepRecord, TrainCallbacks } from '../audio/trainer.js';
 
 export interface TrainingSessionOptions {
   readonly logFile: string;

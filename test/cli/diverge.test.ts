@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointPath, loadCheckpoint } from '../../src/gim/checkpoint.js';
+import { checkpointPath, loadCheckpoint } from '../../src/core/checkpoint.js';
 import { runCli } from './helpers.js';
 import { AUDIO_ARGS, readLog, visionArgs, writeTinyFashionMnist } from './training-process.js';
 

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './helpers.js';
-import { loadCheckpoint } from '../../src/gim/checkpoint.js';
+import { loadCheckpoint } from '../../src/core/checkpoint.js';
 
 /** A tiny audio model on the wasm backend (a few ms per step). */
 const TINY_AUDIO = [

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../../src/gim/checkpoint.js';
+import { loadCheckpoint } from '../../src/core/checkpoint.js';
 import { runCli } from './helpers.js';
 import {
   AUDIO_ARGS,

@@ -1,5 +1,5 @@
 /**
- * kill -9 at seeded random moments and, through GIM_FAULT (src/gim/atomic-file.ts), half-way
+ * kill -9 at seeded random moments and, through GIM_FAULT (src/core/atomic-file.ts), half-way
  * through a checkpoint write and a cache shard write. After every kill the checkpoint on disk
  * loads (it is never a temp or damaged file) and at most one checkpoint interval is lost; every
  * restart removes the dead process's temp files; the killed-and-resumed run logs exactly the
@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/backend/random.js';
-import { checkpointPath, loadCheckpoint } from '../../src/gim/checkpoint.js';
+import { checkpointPath, loadCheckpoint } from '../../src/core/checkpoint.js';
 import { runCli } from './helpers.js';
 import {
   AUDIO_ARGS,

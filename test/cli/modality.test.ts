@@ -8,7 +8,7 @@ import {
   modalityOfPreset,
   resolveModality,
 } from '../../src/cli/commands/modality.js';
-import { saveCheckpoint } from '../../src/gim/checkpoint.js';
+import { saveCheckpoint } from '../../src/core/checkpoint.js';
 import { ConfigError, CheckpointError } from '../../src/errors.js';
 
 /** A checkpoint holding one tiny tensor and the given meta.kind. */

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeIdx } from '../../src/data/images/idx.js';
+import { encodeIdx } from '../../src/vision/data/idx.js';
 import { CLI } from './helpers.js';
 
 /** Tiny audio run (6 modules of 8 channels on generated tones); wasm for bit-exact resumes. */

@@ -1,6 +1,7 @@
 /**
  * `gim data`: build the synthetic speech corpus, check a LibriSpeech-style corpus, and measure
- * the speaker-ID difficulty baseline. Thin wrappers over src/data; this file owns the printing.
+ * the speaker-ID difficulty baseline. Thin wrappers over src/audio/data and src/audio/synth-speech;
+ * this file owns the printing.
  */
 import { parseArgs } from 'node:util';
 import type { CommandModule } from '../main.js';
@@ -102,7 +103,7 @@ async function synthSpeech(argv: string[]): Promise<number> {
   const format = values.format ?? 'flac';
   if (format !== 'flac' && format !== 'wav')
     throw new ConfigError('--format', '"flac" or "wav"', format, 'gim data');
-  const { generateSynthSpeech } = await import('../../data/synth-speech/generate.js');
+  const { generateSynthSpeech } = await import('../../audio/synth-speech/generate.js');
   const t0 = Date.now();
   const r = await generateSynthSpeech({
     out: values.out,
@@ -130,7 +131,7 @@ async function check(argv: string[]): Promise<number> {
       'check',
       `expected one corpus folder, found ${positionals.length} arguments`,
     );
-  const { openLibriSpeech } = await import('../../data/audio/librispeech.js');
+  const { openLibriSpeech } = await import('../../audio/data/librispeech.js');
   const windowSamples = intFlag(values['window-samples'], 'window-samples', 20480);
   // --decode: decode file by file without keeping them, so it also works for 100 h of audio.
   const corpus = await openLibriSpeech(positionals[0]!, {
@@ -173,7 +174,7 @@ async function baseline(argv: string[]): Promise<number> {
       'baseline',
       `expected one corpus folder, found ${positionals.length} arguments`,
     );
-  const { measureSpeakerBaseline } = await import('../../data/synth-speech/difficulty.js');
+  const { measureSpeakerBaseline } = await import('../../audio/synth-speech/difficulty.js');
   const t0 = Date.now();
   const r = await measureSpeakerBaseline(positionals[0]!, {
     seed: intFlag(values.seed, 'seed', 1, 0),

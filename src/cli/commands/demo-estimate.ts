@@ -3,10 +3,10 @@
  * steps of the demo's model extrapolated to every training step of the run, then, once the first
  * method has been probed, the measured probe time extrapolated to the remaining methods.
  */
-import { AudioTrainer } from '../../gim/audio-trainer.js';
-import { ToneSource } from '../../gim/audio-batches.js';
-import { resolveAudioConfig, type AudioGimConfig } from '../../gim/audio-config.js';
-import type { ExperimentEvent, ExperimentSettings } from '../../eval/audio-experiment.js';
+import { AudioTrainer } from '../../audio/trainer.js';
+import { ToneSource } from '../../audio/batches.js';
+import { resolveAudioConfig, type AudioGimConfig } from '../../audio/config.js';
+import type { ExperimentEvent, ExperimentSettings } from '../../audio/experiment.js';
 
 const TIMED_STEPS = 3;
 

@@ -106,7 +106,7 @@ export const command: CommandModule = {
 };
 
 async function buildCorpus(out: string): Promise<void> {
-  const { generateSynthSpeech } = await import('../../data/synth-speech/index.js');
+  const { generateSynthSpeech } = await import('../../audio/synth-speech/index.js');
   process.stderr.write(
     `gim demo: building the synthetic speech corpus in ${out} (eSpeak NG; a few minutes)\n`,
   );

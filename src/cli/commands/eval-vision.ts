@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseFlags, type Options } from '../args.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { visionPipeline } from '../../gim/vision-config.js';
-import { loadVisionModel } from '../../gim/vision-trainer.js';
-import { openVisionSet } from '../../gim/vision-data.js';
+import { visionPipeline } from '../../vision/config.js';
+import { loadVisionModel } from '../../vision/trainer.js';
+import { openVisionSet } from '../../vision/data.js';
 import { ConfigError } from '../../errors.js';
-import { probeStages } from '../../eval/vision-probe.js';
+import { probeStages } from '../../vision/probes.js';
 
 const EVAL_HELP = `usage: gim eval --checkpoint DIR [options]   (vision checkpoint)
 

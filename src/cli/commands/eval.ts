@@ -5,17 +5,17 @@ import { resolveModality } from './modality.js';
 import { VISION_EVAL_OPTIONS, runVisionEvalCli } from './eval-vision.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { loadPreset } from '../../config/presets.js';
+import { loadPreset } from '../../core/config/presets.js';
 import { ConfigError, DataError } from '../../errors.js';
-import { describeSkipped } from '../../data/audio/skipped.js';
-import { layerEncoder, loadAudioModel } from '../../eval/encoders.js';
+import { describeSkipped } from '../../audio/data/skipped.js';
+import { layerEncoder, loadAudioModel } from '../../audio/encoders.js';
 import {
   PROBE_KINDS,
   evaluateEncoder,
   resolveProbeSettings,
   type ModuleProbes,
-} from '../../eval/audio-probes.js';
-import type { ProbeResult } from '../../eval/linear-probe.js';
+} from '../../audio/probes.js';
+import type { ProbeResult } from '../../probe/linear-probe.js';
 
 const HELP = `usage: gim eval --checkpoint DIR [options]
 
@@ -120,7 +120,7 @@ export const command: CommandModule = {
         'command line',
       );
     }
-    const { openLibriSpeech } = await import('../../data/audio/index.js');
+    const { openLibriSpeech } = await import('../../audio/data/index.js');
     // --strict, or a checkpoint trained with data.strict: a corpus problem stops the evaluation.
     const corpus = await openLibriSpeech(data, {
       windowSamples: config.data.windowSamples,

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { CONFIG_FLAGS, parseFlags, type Options } from '../args.js';
 import { progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { resolveVisionConfig } from '../../gim/vision-config.js';
-import { checkStepMemory } from '../../gim/vision-memory.js';
+import { resolveVisionConfig } from '../../vision/config.js';
+import { checkStepMemory } from '../../vision/memory.js';
 import { resolveVisionRunConfig } from './train-vision.js';
 import { ConfigError } from '../../errors.js';
 import {
@@ -17,8 +17,8 @@ import {
   runExperimentRow,
   type ExperimentRow,
   type RowResult,
-} from '../../eval/vision-experiment.js';
-import { perStageAccuracySvg } from '../../eval/vision-plot.js';
+} from '../../vision/experiment.js';
+import { perStageAccuracySvg } from '../../vision/plot.js';
 
 const EXPERIMENT_HELP = `usage: gim experiment vision [options]
 

@@ -13,14 +13,14 @@ import {
 import { VISION_EXPERIMENT_OPTIONS, runVisionExperimentCli } from './experiment-vision.js';
 import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { PRESET_DIR, loadPreset } from '../../config/presets.js';
+import { PRESET_DIR, loadPreset } from '../../core/config/presets.js';
 import { ConfigError } from '../../errors.js';
-import { describeSkipped } from '../../data/audio/skipped.js';
+import { describeSkipped } from '../../audio/data/skipped.js';
 import {
   DEFAULT_AUDIO_CONFIG,
   resolveAudioConfig,
   type AudioGimConfig,
-} from '../../gim/audio-config.js';
+} from '../../audio/config.js';
 import {
   AUDIO_METHODS,
   resolveExperimentSettings,
@@ -28,13 +28,13 @@ import {
   type ExperimentEvent,
   type ExperimentRow,
   type ExperimentSettings,
-} from '../../eval/audio-experiment.js';
+} from '../../audio/experiment.js';
 import {
   confusionSummary,
   markdownTable,
   perModuleSvg,
   perModuleTable,
-} from '../../eval/report.js';
+} from '../../probe/report.js';
 
 const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
        gim experiment vision ... (see gim experiment vision --help)
@@ -162,7 +162,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
 
   const backend = await initBackend(o.backend);
   await o.beforeRun?.({ model, settings });
-  const { openLibriSpeech } = await import('../../data/audio/index.js');
+  const { openLibriSpeech } = await import('../../audio/data/index.js');
   const corpus = await openLibriSpeech(o.data, {
     windowSamples: model.data.windowSamples,
     onProblem: model.data.strict ? 'error' : 'skip',

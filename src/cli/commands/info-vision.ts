@@ -1,14 +1,14 @@
 /** `gim info` for the vision model: per-module (= per encoder stage) parameter counts. */
 import { flagOverrides } from '../args.js';
-import { loadPreset } from '../../config/presets.js';
+import { loadPreset } from '../../core/config/presets.js';
 import {
   DEFAULT_VISION_CONFIG,
   resolveVisionConfig,
   visionGridSize,
   visionPipeline,
   type VisionGimConfig,
-} from '../../gim/vision-config.js';
-import { buildVisionModel, readVisionCheckpointConfig } from '../../gim/vision-trainer.js';
+} from '../../vision/config.js';
+import { buildVisionModel, readVisionCheckpointConfig } from '../../vision/trainer.js';
 import { parameterCount } from '../../nn/module.js';
 
 /** Checkpoint config, then preset, then flags (as gim train --modality vision layers them). */

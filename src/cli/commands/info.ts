@@ -2,14 +2,10 @@ import type { CommandModule } from '../main.js';
 import { CONFIG_FLAGS, flagOverrides, parseFlags } from '../args.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { loadNativeBackend } from '../../backend/native/index.js';
-import { loadPreset } from '../../config/presets.js';
-import {
-  DEFAULT_AUDIO_CONFIG,
-  encoderLengths,
-  resolveAudioConfig,
-} from '../../gim/audio-config.js';
-import { readCheckpointConfig } from '../../gim/audio-trainer.js';
-import { AudioGimModel } from '../../gim/audio-model.js';
+import { loadPreset } from '../../core/config/presets.js';
+import { DEFAULT_AUDIO_CONFIG, encoderLengths, resolveAudioConfig } from '../../audio/config.js';
+import { readCheckpointConfig } from '../../audio/trainer.js';
+import { AudioGimModel } from '../../audio/model.js';
 import { parameterCount } from '../../nn/module.js';
 import { Rng } from '../../backend/random.js';
 import { resolveModality } from './modality.js';

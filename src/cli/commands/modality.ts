@@ -4,10 +4,10 @@
  * agree; audio is the default.
  */
 import { existsSync } from 'node:fs';
-import { loadPreset, presetModality } from '../../config/presets.js';
-import { DEFAULT_AUDIO_CONFIG } from '../../gim/audio-config.js';
-import { DEFAULT_VISION_CONFIG } from '../../gim/vision-config.js';
-import { checkpointPath, loadCheckpoint } from '../../gim/checkpoint.js';
+import { loadPreset, presetModality } from '../../core/config/presets.js';
+import { DEFAULT_AUDIO_CONFIG } from '../../audio/config.js';
+import { DEFAULT_VISION_CONFIG } from '../../vision/config.js';
+import { checkpointPath, loadCheckpoint } from '../../core/checkpoint.js';
 import { ConfigError, CheckpointError } from '../../errors.js';
 
 export const MODALITIES = ['audio', 'vision'] as const;

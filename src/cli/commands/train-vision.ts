@@ -5,16 +5,16 @@ import { flagOverrides, parseFlags } from '../args.js';
 import { TRAIN_OPTIONS } from './train.js';
 import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { loadPreset } from '../../config/presets.js';
+import { loadPreset } from '../../core/config/presets.js';
 import {
   DEFAULT_VISION_CONFIG,
   resolveVisionConfig,
   type VisionGimConfig,
-} from '../../gim/vision-config.js';
-import { VisionTrainer, readVisionCheckpointConfig } from '../../gim/vision-trainer.js';
-import { VisionBatchSource, openVisionSet } from '../../gim/vision-data.js';
-import { checkStepMemory } from '../../gim/vision-memory.js';
-import { checkpointPath } from '../../gim/checkpoint.js';
+} from '../../vision/config.js';
+import { VisionTrainer, readVisionCheckpointConfig } from '../../vision/trainer.js';
+import { VisionBatchSource, openVisionSet } from '../../vision/data.js';
+import { checkStepMemory } from '../../vision/memory.js';
+import { checkpointPath } from '../../core/checkpoint.js';
 import { ConfigError } from '../../errors.js';
 
 const HELP = `usage: gim train --modality vision [options]

@@ -5,19 +5,19 @@ import { CONFIG_FLAGS, STRICT_FLAG, flagOverrides, parseFlags, type Options } fr
 import { resolveModality } from './modality.js';
 import { startTrainingSession } from '../training-session.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { loadPreset } from '../../config/presets.js';
+import { loadPreset } from '../../core/config/presets.js';
 import {
   DEFAULT_AUDIO_CONFIG,
   layoutModuleCount,
   moduleCount,
   resolveAudioConfig,
   type AudioGimConfig,
-} from '../../gim/audio-config.js';
-import { AudioTrainer, readCheckpointConfig } from '../../gim/audio-trainer.js';
-import { CorpusSource, ToneSource, type AudioBatchSource } from '../../gim/audio-batches.js';
-import { checkpointPath } from '../../gim/checkpoint.js';
+} from '../../audio/config.js';
+import { AudioTrainer, readCheckpointConfig } from '../../audio/trainer.js';
+import { CorpusSource, ToneSource, type AudioBatchSource } from '../../audio/batches.js';
+import { checkpointPath } from '../../core/checkpoint.js';
 import { ConfigError } from '../../errors.js';
-import { describeSkipped } from '../../data/audio/skipped.js';
+import { describeSkipped } from '../../audio/data/skipped.js';
 
 const HELP = `usage: gim train [options]
 
@@ -170,7 +170,7 @@ export function resolveRunConfig(
 async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
   if (config.data.source === 'tones')
     return new ToneSource(config.train.seed, config.train.batchSize, config.data.windowSamples);
-  const { openLibriSpeech } = await import('../../data/audio/index.js');
+  const { openLibriSpeech } = await import('../../audio/data/index.js');
   const corpus = await openLibriSpeech(config.data.dir, {
     windowSamples: config.data.windowSamples,
     onProblem: config.data.strict ? 'error' : 'skip',

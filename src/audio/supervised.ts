@@ -1,0 +1,116 @@
+/**
+ * The paper's supervised baselines (spec §2.8, reference `--loss 2`): the same encoder and module
+ * layouts as GIM, but each module's loss is a speaker classifier on its context c (time-mean, then
+ * Linear(hidden → speakers)). Layout 'cpc' (one module) is "Supervised" (end to end); 'gim-6' is
+ * "Greedy Supervised" (every module its own head, gradient-isolated through trainStackStep).
+ */
+import { tf, type Tensor, type Scalar } from '../backend/tf.js';
+import { Rng } from '../backend/random.js';
+import { Adam } from '../nn/adam.js';
+import { BaseModule } from '../nn/module.js';
+import { Conv1d } from '../nn/conv1d.js';
+import { Gru } from '../nn/gru.js';
+import { Linear } from '../nn/linear.js';
+import { ShapeError } from '../errors.js';
+import { audioModuleSpecs, buildModuleLayers, type AudioModuleSpec } from './model.js';
+import type { AudioEncoderConfig } from './config.js';
+import { trainStackStep, type IsolatedModule, type ModuleStepStats } from '../core/train-step.js';
+
+export class SupervisedAudioModule extends BaseModule implements IsolatedModule {
+  readonly convs: Conv1d[] = [];
+  readonly gru: Gru | null;
+  readonly head: Linear;
+  readonly outputChannels: number;
+  /** Speaker labels [B] of the current batch (set by the model before each step). */
+  targets: Tensor | null = null;
+
+  constructor(
+    readonly spec: AudioModuleSpec,
+    encoder: AudioEncoderConfig,
+    inChannels: number,
+    readonly classes: number,
+    rng: Rng,
+  ) {
+    super();
+    const layers = buildModuleLayers(spec, encoder, inChannels, rng);
+    for (const [name, conv] of layers.convs) this.convs.push(this.registerChild(name, conv));
+    this.gru = layers.gru ? this.registerChild('gru', layers.gru) : null;
+    const channels = layers.channels;
+    this.outputChannels = channels;
+    this.head = this.registerChild(
+      'head',
+      new Linear(this.gru ? encoder.gruHidden : channels, classes, rng),
+    );
+  }
+
+  /** x [B, T, Cin] → z [B, T', C] (passed on) and c [B, T', D] (what the head sees). */
+  forward(x: Tensor): { z: Tensor; c: Tensor } {
+    let z = x;
+    for (const conv of this.convs) z = tf.relu(conv.forward(z));
+    return { z, c: this.gru ? this.gru.forward(z) : z };
+  }
+
+  forwardWithLoss(x: Tensor, _rng: Rng): { z: Tensor; loss: Scalar; accuracy: Scalar } {
+    if (!this.targets) throw new ShapeError('supervised module: no targets set for this batch');
+    const { z, c } = this.forward(x);
+    const logits = this.head.forward(tf.mean(c, 1)); // [B, D] → [B, speakers]
+    const onehot = tf.oneHot(this.targets, this.classes).toFloat(); // [B, speakers]
+    const loss = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1))) as Scalar;
+    const accuracy = tf.mean(tf.equal(tf.argMax(logits, -1), this.targets).toFloat()) as Scalar;
+    return { z, loss, accuracy };
+  }
+}
+
+export class SupervisedAudioModel extends BaseModule {
+  readonly modules: SupervisedAudioModule[] = [];
+  readonly optimizers: Adam[];
+
+  constructor(encoder: AudioEncoderConfig, classes: number, learningRate: number, seed: number) {
+    super();
+    const rng = new Rng(seed);
+    let channels = 1;
+    audioModuleSpecs(encoder.layout, encoder.kernels.length).forEach((spec, m) => {
+      const module = new SupervisedAudioModule(spec, encoder, channels, classes, rng);
+      this.modules.push(this.registerChild(`module${m + 1}`, module));
+      channels = module.outputChannels;
+    });
+    this.optimizers = this.modules.map((m) => new Adam(m.namedParameters(), learningRate));
+  }
+
+  /** One simultaneous step: audio [B × samples], speaker labels [B]. */
+  trainStep(
+    audio: Float32Array,
+    speakers: Int32Array,
+    samples: number,
+    rng: Rng,
+  ): (ModuleStepStats | null)[] {
+    const x = tf.tensor3d(audio, [speakers.length, samples, 1]); // [B, T, 1]
+    const targets = tf.tensor1d(speakers, 'int32');
+    for (const m of this.modules) m.targets = targets;
+    try {
+      return trainStackStep(this.modules, this.optimizers, x, rng);
+    } finally {
+      for (const m of this.modules) m.targets = null;
+      tf.dispose([x, targets]);
+    }
+  }
+
+  /** Frozen per-module features, as AudioGimModel.representations (z below the top, c at the top). */
+  representations(x: Tensor, upTo = this.modules.length): Tensor[] {
+    return tf.tidy(() => {
+      const out: Tensor[] = [];
+      let input = x;
+      this.modules.slice(0, upTo).forEach((module, m) => {
+        const { z, c } = module.forward(input);
+        out.push(m === this.modules.length - 1 ? c : z);
+        input = z;
+      });
+      return out;
+    });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    for (const o of this.optimizers) o.dispose();
+  }
+}

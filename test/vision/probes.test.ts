@@ -1,0 +1,138 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/backend/random.js';
+import { memoryImageSet } from '../../src/vision/data/index.js';
+import { resolveVisionConfig, visionPipeline } from '../../src/vision/config.js';
+import { buildVisionModel } from '../../src/vision/trainer.js';
+import {
+  applyScaler,
+  featureScaler,
+  flipImages,
+  probeStages,
+  scorePredictions,
+} from '../../src/vision/probes.js';
+import { perStageAccuracySvg } from '../../src/vision/plot.js';
+import { resultsMarkdown, rowConfig } from '../../src/vision/experiment.js';
+import { forEachBackend } from '../helpers/backends.js';
+import { assertAllClose } from '../helpers/assert-close.js';
+import { expectNoLeaks } from '../helpers/leaks.js';
+
+describe('probe helpers', () => {
+  it('scorePredictions: top-1 and per-class accuracy', () => {
+    const r = scorePredictions([0, 1, 1, 2], [0, 1, 2, 2], 4);
+    assert.equal(r.accuracy, 0.75);
+    assert.deepEqual(r.perClass.slice(0, 3), [1, 1, 0.5]);
+    assert.ok(Number.isNaN(r.perClass[3]!));
+  });
+
+  it('flipImages mirrors each row, channel by channel', () => {
+    const img = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]); // one 2×2 image, 2 channels
+    flipImages(img, 1, 2, 2);
+    assert.deepEqual(Array.from(img), [3, 4, 1, 2, 7, 8, 5, 6]);
+  });
+
+  it('featureScaler standardises each feature to mean 0, std 1', () => {
+    const f = Float32Array.from([1, 10, 3, 20, 5, 30]); // 3 rows × 2 features
+    const z = applyScaler(f, featureScaler(f, 2));
+    assertAllClose([z[0]! + z[2]! + z[4]!, z[1]! + z[3]! + z[5]!], [0, 0], { atol: 1e-6 });
+    assertAllClose([(z[0]! ** 2 + z[2]! ** 2 + z[4]! ** 2) / 3], [1], { rtol: 1e-5 });
+  });
+
+  it('experiment rows: layouts and objectives; table and SVG name every method', () => {
+    const base = resolveVisionConfig();
+    assert.deepEqual(
+      [rowConfig(base, 'cpc').encoder.layout, rowConfig(base, 'cpc').loss.objective],
+      ['cpc', 'infonce'],
+    );
+    assert.deepEqual(
+      [rowConfig(base, 'supervised').encoder.layout, rowConfig(base, 'supervised').loss.objective],
+      ['cpc', 'supervised'],
+    );
+    assert.deepEqual(
+      [
+        rowConfig(base, 'greedy-supervised').encoder.layout,
+        rowConfig(base, 'greedy-supervised').loss.objective,
+      ],
+      ['gim', 'supervised'],
+    );
+    assert.equal(rowConfig(base, 'random').train.steps, 0);
+    const stages = [0.5, 0.6].map((accuracy, s) => ({
+      stage: s + 1,
+      channels: 4,
+      accuracy,
+      perClass: [],
+      trainLoss: 1,
+    }));
+    const row = {
+      row: 'gim' as const,
+      label: 'GIM',
+      config: base,
+      seed: 2,
+      trainSeconds: 1,
+      probeSeconds: 1,
+      finalLoss: [],
+      stages,
+    };
+    assert.match(resultsMarkdown([row]), /\| GIM \| 60\.0 \| 50\.0 \| 60\.0 \|/);
+    const svg = perStageAccuracySvg([{ label: 'GIM <a>', values: [0.5, 0.6] }], 'title');
+    assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<polyline/);
+    assert.match(svg, /GIM &lt;a&gt;/);
+  });
+});
+
+forEachBackend(
+  'linear probe',
+  () => {
+    it('separates dark from bright images through a random encoder, without touching the encoder', async () => {
+      const rng = new Rng(4);
+      const n = 24;
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+      const pixels = new Uint8Array(n * 28 * 28);
+      for (let i = 0; i < n; i++)
+        for (let p = 0; p < 28 * 28; p++)
+          pixels[i * 784 + p] = (labels[i] ? 170 : 40) + rng.int(60);
+      const set = memoryImageSet({
+        name: 'dark-bright',
+        height: 28,
+        width: 28,
+        channels: 1,
+        pixels,
+        labels,
+        classes: 2,
+      });
+      const config = resolveVisionConfig([
+        {
+          source: 't',
+          values: { encoder: { block: 'basic', blocks: [1, 1], planes: [2, 3], stemChannels: 2 } },
+        },
+      ]);
+      const model = buildVisionModel(config);
+      const before = model.parameters().map((p) => p.dataSync().slice());
+      const idx = Int32Array.from({ length: n }, (_, i) => i);
+      const results = await expectNoLeaks(
+        () =>
+          probeStages(model, visionPipeline(config.data), set, idx, set, idx, 2, {
+            epochs: 30,
+            learningRate: 1e-2,
+            batchSize: 8,
+            encodeBatch: 8,
+            seed: 1,
+            standardize: true,
+          }),
+        'probeStages',
+      );
+      assert.deepEqual(
+        results.map((r) => r.channels),
+        [2, 3],
+      );
+      for (const r of results)
+        assert.ok(r.accuracy >= 0.9, `stage ${r.stage}: accuracy ${r.accuracy}`);
+      model
+        .parameters()
+        .forEach((p, i) => assert.deepEqual(p.dataSync(), before[i], `${p.name} changed`));
+      model.dispose();
+    });
+  },
+  ['wasm', 'native'],
+);
