@@ -6,7 +6,8 @@
  *   <dir>/manifest.json      written last; present only for a complete cache
  *   <dir>/progress.json      shards finished so far (atomically rewritten after each shard)
  *   <dir>/shard-00000.bin    items back to back: itemShape values each, float32 or float16 LE
- *   <dir>/labels-00000.json  per item: speaker (−1 if none) and window start sample (−1 if none)
+ *   <dir>/labels-00000.json  per item: label and position (−1 if none; audio: speaker and window
+ *                            start sample, vision: image class and image index)
  *
  * Every file is written to a temp name and renamed, and every shard's SHA-256 is recorded, so an
  * interrupted write never leaves a corrupt shard in use: a restart verifies finished shards,
@@ -19,7 +20,12 @@ import { DataError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic, type FaultPointName } from '../core/atomic-file.js';
 import { decodeFloat16, encodeFloat16 } from './float16.js';
 
-export const CACHE_FORMAT = 'gim-activation-cache/1';
+/**
+ * Version 2 names the per-item fields `label`/`position` (any modality); version 1 (audio only)
+ * called them `speaker`/`startSample` and is still read.
+ */
+export const CACHE_FORMAT = 'gim-activation-cache/2';
+const READABLE_FORMATS = [CACHE_FORMAT, 'gim-activation-cache/1'];
 
 export interface CacheShard {
   readonly file: string;
@@ -29,7 +35,7 @@ export interface CacheShard {
 }
 
 export interface CacheManifest {
-  readonly format: typeof CACHE_FORMAT;
+  readonly format: string;
   /** Which module's output this is (1-based) and where it came from. */
   readonly module: number;
   readonly source: string;
@@ -45,8 +51,10 @@ export interface CacheManifest {
 export interface CacheItemBatch {
   /** [n × itemSize] values. */
   readonly values: Float32Array;
-  readonly speaker: Int32Array;
-  readonly startSample: Int32Array;
+  /** Per item: class label (audio speaker, image class), −1 if none. */
+  readonly label: Int32Array;
+  /** Per item: where it came from (window start sample, image index), −1 if none. */
+  readonly position: Int32Array;
 }
 
 /** A batch whose items are computed only if they are not already on disk. */
@@ -86,8 +94,11 @@ export function readManifest(dir: string): CacheManifest | null {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return null;
   const m = readJson<CacheManifest>(file);
-  if (m.format !== CACHE_FORMAT)
-    throw new DataError(file, `expected format ${CACHE_FORMAT}, found ${JSON.stringify(m.format)}`);
+  if (!READABLE_FORMATS.includes(m.format))
+    throw new DataError(
+      file,
+      `expected format ${READABLE_FORMATS.join(' or ')}, found ${JSON.stringify(m.format)}; delete the cache folder to rebuild it`,
+    );
   return m;
 }
 
@@ -119,10 +130,10 @@ export async function writeActivationCache(
   const skipItems = kept.reduce((a, s) => a + s.items, 0);
   const shards = [...kept];
   let seen = 0;
-  let pending: { values: Float32Array[]; speaker: number[]; start: number[]; count: number } = {
+  let pending: { values: Float32Array[]; label: number[]; position: number[]; count: number } = {
     values: [],
-    speaker: [],
-    start: [],
+    label: [],
+    position: [],
     count: 0,
   };
 
@@ -147,12 +158,12 @@ export async function writeActivationCache(
     };
     writeAtomic(
       join(dir, shard.labels),
-      JSON.stringify({ speaker: pending.speaker, startSample: pending.start }),
+      JSON.stringify({ label: pending.label, position: pending.position }),
     );
     writeAtomic(join(dir, shard.file), bytes, 'shard-write');
     shards.push(shard);
     writeAtomic(progressFile, JSON.stringify({ shards }));
-    pending = { values: [], speaker: [], start: [], count: 0 };
+    pending = { values: [], label: [], position: [], count: 0 };
   };
 
   for await (const lazy of batches) {
@@ -167,8 +178,8 @@ export async function writeActivationCache(
     for (let i = 0; i < lazy.count; i++, seen++) {
       if (seen < skipItems) continue;
       pending.values.push(batch.values.subarray(i * itemSize, (i + 1) * itemSize));
-      pending.speaker.push(batch.speaker[i]!);
-      pending.start.push(batch.startSample[i]!);
+      pending.label.push(batch.label[i]!);
+      pending.position.push(batch.position[i]!);
       pending.count += 1;
       if (pending.count === options.shardItems) flush();
     }
@@ -209,13 +220,16 @@ export function readShard(dir: string, manifest: CacheManifest, index: number): 
     manifest.dtype === 'float16'
       ? decodeFloat16(new Uint16Array(aligned.buffer))
       : new Float32Array(aligned.buffer);
-  const labels = JSON.parse(readFileSync(join(dir, shard.labels), 'utf8')) as {
-    speaker: number[];
-    startSample: number[];
-  };
+  // Format 1 (audio only) named the fields speaker / startSample.
+  const labels = readJson<{
+    label?: number[];
+    position?: number[];
+    speaker?: number[];
+    startSample?: number[];
+  }>(join(dir, shard.labels));
   return {
     values,
-    speaker: Int32Array.from(labels.speaker),
-    startSample: Int32Array.from(labels.startSample),
+    label: Int32Array.from(labels.label ?? labels.speaker ?? []),
+    position: Int32Array.from(labels.position ?? labels.startSample ?? []),
   };
 }

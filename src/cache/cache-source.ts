@@ -51,7 +51,7 @@ export class CacheSource {
     this.startEpoch();
   }
 
-  /** Shape of one item ([T, C]). */
+  /** Shape of one item (audio [T, C], vision [G·G, h, w, C]). */
   get itemShape(): readonly number[] {
     return this.manifest.itemShape;
   }
@@ -64,8 +64,8 @@ export class CacheSource {
     this.shard = null;
   }
 
-  /** The next batch: Float32Array [batchSize × itemSize]. */
-  async next(): Promise<Float32Array> {
+  /** The next batch: values [batchSize × itemSize] and the items' labels. */
+  async next(): Promise<{ values: Float32Array; labels: Int32Array }> {
     for (;;) {
       if (this.shardPos >= this.order.length) this.startEpoch();
       const index = this.order[this.shardPos]!;
@@ -75,16 +75,18 @@ export class CacheSource {
         this.shard = { data: readShard(this.dir, this.manifest, index), perm };
       }
       if ((this.batchInShard + 1) * this.batchSize <= items) {
-        const out = new Float32Array(this.batchSize * this.itemSize);
+        const values = new Float32Array(this.batchSize * this.itemSize);
+        const labels = new Int32Array(this.batchSize);
         for (let b = 0; b < this.batchSize; b++) {
           const item = this.shard.perm[this.batchInShard * this.batchSize + b]!;
-          out.set(
+          values.set(
             this.shard.data.values.subarray(item * this.itemSize, (item + 1) * this.itemSize),
             b * this.itemSize,
           );
+          labels[b] = this.shard.data.label[item]!;
         }
         this.batchInShard += 1;
-        return out;
+        return { values, labels };
       }
       this.shard = null;
       this.shardPos += 1;

@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { formatSeconds, progressLine } from './progress.js';
-import type { StepRecord, TrainCallbacks } from '../audio/trainer.js';
+import type { StepRecord, TrainCallbacks } from '../core/trainer.js';
 
 export interface TrainingSessionOptions {
   readonly logFile: string;

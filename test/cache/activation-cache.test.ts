@@ -42,8 +42,8 @@ function* items(computed: number[], failAfter = Infinity): Generator<LazyItemBat
           for (let j = 0; j < 4; j++) values[i * 4 + j] = b * 3 + i + j / 4;
         return {
           values,
-          speaker: Int32Array.from([b, b, b]),
-          startSample: Int32Array.from([0, 160, 320]),
+          label: Int32Array.from([b, b, b]),
+          position: Int32Array.from([0, 160, 320]),
         };
       },
     };
@@ -103,7 +103,7 @@ it('writes shards + manifest; an interrupted write resumes from verified shards 
       all,
       Array.from({ length: 120 }, (_, k) => Math.floor(k / 4) + (k % 4) / 4),
     );
-    assert.deepEqual(Array.from(readShard(dir, manifest, 7).speaker), [9, 9]);
+    assert.deepEqual(Array.from(readShard(dir, manifest, 7).label), [9, 9]);
     writeFileSync(join(dir, manifest.shards[0]!.file), 'x');
     assert.throws(() => readShard(dir, manifest, 0), /corrupt \(checksum mismatch\)/);
   } finally {
@@ -125,20 +125,58 @@ it('CacheSource: every item once per epoch (full shards), one shard in memory, e
     const firstEpoch = new Set<number>();
     for (let i = 0; i < 14; i++) {
       const batch = await a.next(); // 7 full shards × 2 batches; the last shard (2 items) gives 1
-      for (let b = 0; b < 2; b++) firstEpoch.add(batch[b * 4]!);
+      for (let b = 0; b < 2; b++) {
+        firstEpoch.add(batch.values[b * 4]!);
+        // Each item's label is the batch it was written in (see items()).
+        assert.equal(batch.labels[b], Math.floor(batch.values[b * 4]! / 3));
+      }
     }
     assert.ok(firstEpoch.size >= 26, `saw ${firstEpoch.size} distinct items`);
     const seq: number[] = [];
     const ref = new CacheSource(dir, 2, 9);
-    for (let i = 0; i < 25; i++) seq.push((await ref.next())[0]!);
+    for (let i = 0; i < 25; i++) seq.push((await ref.next()).values[0]!);
     const b = new CacheSource(dir, 2, 9);
     for (let i = 0; i < 11; i++) await b.next();
     const c = new CacheSource(dir, 2, 1);
     c.setState(JSON.parse(JSON.stringify(b.getState())));
     const rest: number[] = [];
-    for (let i = 11; i < 25; i++) rest.push((await c.next())[0]!);
+    for (let i = 11; i < 25; i++) rest.push((await c.next()).values[0]!);
     assert.deepEqual(rest, seq.slice(11));
     assert.ok(existsSync(join(dir, 'manifest.json')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('reads a format-1 cache (audio: speaker/startSample) and refuses an unknown format by name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gim-cache-v1-'));
+  try {
+    const written = await writeActivationCache(
+      dir,
+      (async function* () {
+        yield* items([]);
+      })(),
+      opts,
+    );
+    // Rewrite it as the audio trainer did before labels were generalised.
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, format: 'gim-activation-cache/1' }));
+    for (const shard of written!.shards) {
+      const { label, position } = JSON.parse(readFileSync(join(dir, shard.labels), 'utf8'));
+      writeFileSync(
+        join(dir, shard.labels),
+        JSON.stringify({ speaker: label, startSample: position }),
+      );
+    }
+    const old = readManifest(dir)!;
+    assert.deepEqual(Array.from(readShard(dir, old, 7).label), [9, 9]);
+    assert.deepEqual(Array.from(readShard(dir, old, 7).position), [160, 320]);
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, format: 'gim-activation-cache/9' }));
+    assert.throws(
+      () => readManifest(dir),
+      /gim-activation-cache\/2 or gim-activation-cache\/1, found "gim-activation-cache\/9"/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

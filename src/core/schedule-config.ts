@@ -1,0 +1,87 @@
+/**
+ * Config fields of the training schedule and the activation cache, the same for every modality:
+ * their types, validation rules and the consistency checks that need the module count.
+ */
+import { ConfigError } from '../errors.js';
+import { rules, type Rules } from './config/merge.js';
+
+export interface ScheduleConfig {
+  /** Examples per batch. */
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly logEvery: number;
+  /** Save a checkpoint every this many steps (0: only at the end). */
+  readonly checkpointEvery: number;
+  /**
+   * 'simultaneous': every module steps on every batch (the paper's default);
+   * 'sequential': one module at a time for `stepsPerModule` steps (or until its smoothed loss
+   * reaches `lossTarget`), then it is frozen and the next module trains on its outputs.
+   */
+  readonly schedule: 'simultaneous' | 'sequential';
+  /** 'simultaneous': module m steps every updatePeriods[m] batches ([]: every batch). */
+  readonly updatePeriods: readonly number[];
+  /** 'sequential': step budget per module (0: train.steps divided evenly). */
+  readonly stepsPerModule: number;
+  /** 'sequential': move on early when the module's smoothed loss falls below this (0: off). */
+  readonly lossTarget: number;
+  /** Record the step's peak tensor memory (tf.profile) every this many steps (0: never). */
+  readonly peakMemoryEvery: number;
+}
+
+/** Activation cache for the 'sequential' schedule (see src/cache/activation-cache.ts). */
+export interface CacheConfig {
+  /** Train each module after the first from its predecessor's stored outputs. */
+  readonly enabled: boolean;
+  /** Cache folder ('' = <run dir>/cache). */
+  readonly dir: string;
+  /** Storage precision: float16 halves the disk space. */
+  readonly dtype: 'float32' | 'float16';
+  /** Items per shard file (one shard is in memory at a time). */
+  readonly shardItems: number;
+}
+
+export const SCHEDULE_RULES: Rules = {
+  'train.schedule': rules.oneOf('simultaneous', 'sequential'),
+  'train.updatePeriods': rules.nonNegativeInts,
+  'train.stepsPerModule': rules.nonNegativeInt,
+  'train.peakMemoryEvery': rules.nonNegativeInt,
+  'train.lossTarget': (v) =>
+    typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a finite number >= 0',
+  'cache.enabled': (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  'cache.dtype': rules.oneOf('float32', 'float16'),
+  'cache.shardItems': rules.positiveInt,
+};
+
+/** Checks that need the number of modules built (`depth` ≤ `layoutDepth`, `0` = all). */
+export function checkScheduleConsistency(
+  config: { readonly train: ScheduleConfig; readonly cache: CacheConfig },
+  depth: number,
+  layoutDepth: number,
+  layoutName: string,
+): void {
+  if (depth > layoutDepth) {
+    throw new ConfigError(
+      'encoder.depth',
+      `at most ${layoutDepth} (the modules of layout ${layoutName}), or 0 for all`,
+      depth,
+    );
+  }
+  const built = depth || layoutDepth;
+  const periods = config.train.updatePeriods;
+  if (periods.length > 0 && (periods.length !== built || periods.some((p) => p < 1))) {
+    throw new ConfigError(
+      'train.updatePeriods',
+      `[] or ${built} periods >= 1 (one per module)`,
+      periods,
+    );
+  }
+  if (config.cache.enabled && config.train.schedule !== 'sequential') {
+    throw new ConfigError(
+      'cache.enabled',
+      "train.schedule 'sequential' (a module's outputs are cached once it is frozen)",
+      `schedule ${JSON.stringify(config.train.schedule)}`,
+    );
+  }
+}
