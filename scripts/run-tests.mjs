@@ -57,7 +57,12 @@ let status = result.status ?? 1;
 if (skips.length === 0) {
   console.log('skipped: none');
 } else {
-  const list = skips.map((s) => `${s.name} [${s.file}]: ${s.reason}`).join('; ');
+  // One line, grouped by reason (30 native suites share one reason).
+  const byReason = new Map();
+  for (const s of skips) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.name]);
+  const list = [...byReason]
+    .map(([reason, names]) => `${reason} (${names.length}: ${names.join(', ')})`)
+    .join('; ');
   console.log(`skipped: ${skips.length} — ${list}`);
   if (process.env.CI) {
     console.log('CI: every dependency is installed here, so nothing may skip; failing the run');
