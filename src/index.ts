@@ -42,7 +42,10 @@ export type { Module } from './nn/module.js';
 export * from './audio/data/index.js';
 export * from './vision/data/index.js';
 
-export { trainLinearProbe, crossEntropy } from './probe/linear-probe.js';
+export { trainLinearProbe, LinearProbe } from './probe/linear-probe.js';
+export { softmaxCrossEntropy } from './losses/cross-entropy.js';
+export { featureScale, standardized } from './probe/standardize.js';
+export type { FeatureScale } from './probe/standardize.js';
 export type { FeatureSet, ProbeOptions, ProbeResult } from './probe/linear-probe.js';
 export { classificationReport } from './probe/metrics.js';
 export type { ClassificationReport, ConfusedPair } from './probe/metrics.js';

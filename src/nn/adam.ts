@@ -55,9 +55,7 @@ export class Adam {
   /** Apply one update. `grads` maps a variable's engine name (as tf.variableGrads returns) to its gradient. */
   apply(grads: Readonly<Record<string, Tensor>>): void {
     this.stepCount += 1;
-    const t = this.stepCount;
-    const stepSize = this.learningRate / (1 - this.beta1 ** t);
-    const sqrtBias2 = Math.sqrt(1 - this.beta2 ** t);
+    const { stepSize, sqrtBias2 } = biasCorrection(this.stepCount, this.learningRate, this);
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads[p.name];
@@ -97,5 +95,36 @@ export class Adam {
 
   dispose(): void {
     for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+  }
+}
+
+/** Step size lr / (1−β1^t) and √(1−β2^t) of update t (1-based): the bias corrections. */
+function biasCorrection(
+  t: number,
+  learningRate: number,
+  { beta1, beta2 }: { beta1: number; beta2: number },
+): { stepSize: number; sqrtBias2: number } {
+  return { stepSize: learningRate / (1 - beta1 ** t), sqrtBias2: Math.sqrt(1 - beta2 ** t) };
+}
+
+/**
+ * The same update on plain Float64Arrays, in place, for the small float64 models that train
+ * without tensors (the speaker-difficulty baseline): `t` is the 1-based step number.
+ */
+export function adamStepInPlace(
+  param: Float64Array,
+  grad: Float64Array,
+  moments: readonly [Float64Array, Float64Array],
+  t: number,
+  learningRate: number,
+  { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {},
+): void {
+  const [m, v] = moments;
+  const { stepSize, sqrtBias2 } = biasCorrection(t, learningRate, { beta1, beta2 });
+  for (let j = 0; j < param.length; j++) {
+    const g = grad[j]!;
+    m[j] = m[j]! * beta1 + g * (1 - beta1);
+    v[j] = v[j]! * beta2 + g * g * (1 - beta2);
+    param[j]! -= (m[j]! / (Math.sqrt(v[j]!) / sqrtBias2 + epsilon)) * stepSize;
   }
 }

@@ -3,12 +3,14 @@
  * Float32Arrays computed beforehand, outside any gradient closure, so no gradient can reach the
  * encoder: the only variables differentiated are the probe's own weight and bias.
  */
-import { tf, type Scalar, type Tensor } from '../backend/tf.js';
+import { tf } from '../backend/tf.js';
 import { Rng } from '../backend/random.js';
+import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { Adam } from '../nn/adam.js';
 import { Linear } from '../nn/linear.js';
 import { ShapeError } from '../errors.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
+import { featureScale, standardized, type FeatureScale } from './standardize.js';
 
 /** Rows of features with one label each (label < 0: ignored in loss and scores). */
 export interface FeatureSet {
@@ -61,17 +63,12 @@ export function trainLinearProbe(
 ): ProbeResult {
   const dim = testSet.dim;
   for (const set of [...trainSets, testSet]) checkSet(set, dim);
-  const scale = options.standardize && trainSets.length > 0 ? featureStats(trainSets[0]!) : null;
-  const train = scale ? trainSets.map((set) => standardized(set, scale)) : trainSets;
-  const test = scale ? standardized(testSet, scale) : testSet;
+  const scale =
+    options.standardize && trainSets.length > 0 ? featureScale(trainSets[0]!.x, dim) : null;
+  const train = scale ? trainSets.map((set) => standardizedSet(set, scale)) : trainSets;
+  const test = scale ? standardizedSet(testSet, scale) : testSet;
   const rng = new Rng(options.seed);
-  // Built inside tidy so the initial-value tensors behind the variables are freed.
-  let linear!: Linear;
-  let adam!: Adam;
-  tf.tidy(() => {
-    linear = new Linear(dim, options.classes, rng, { init: options.init });
-    adam = new Adam(linear.namedParameters(), options.learningRate);
-  });
+  const probe = new LinearProbe(dim, options.classes, rng, options);
   let epochLoss = Number.NaN;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -82,97 +79,85 @@ export function trainLinearProbe(
       for (let b = 0; b < order.length; b += options.batchSize) {
         const rows = gatherGroups(set, order.slice(b, b + options.batchSize));
         if (rows.y.length === 0) continue;
-        lossSum += step(linear, adam, rows, dim, options.classes);
+        lossSum += probe.step(rows.x, rows.y);
         steps++;
       }
       epochLoss = lossSum / Math.max(1, steps);
       options.onEpoch?.(epoch + 1, epochLoss);
     }
-    const predictions = predict(linear, test, dim);
     return {
-      ...classificationReport(test.y, predictions, options.classes),
+      ...classificationReport(test.y, probe.predict(test.x), options.classes),
       finalTrainLoss: epochLoss,
       trainRows: train[0]?.y.length ?? 0,
     };
   } finally {
-    linear.dispose();
-    adam.dispose();
+    probe.dispose();
   }
 }
 
-function step(
-  linear: Linear,
-  adam: Adam,
-  rows: { x: Float32Array; y: Int32Array },
-  dim: number,
-  classes: number,
-): number {
-  const n = rows.y.length;
-  const x = tf.tensor2d(rows.x, [n, dim]); // [N, dim]
-  const y = tf.tensor1d(rows.y, 'int32'); // [N]
-  const { value, grads } = tf.variableGrads(
-    () => crossEntropy(linear.forward(x), y, classes),
-    linear.parameters(),
-  );
-  adam.apply(grads);
-  const loss = value.dataSync()[0]!;
-  tf.dispose([x, y, value, ...Object.values(grads)]);
-  return loss;
-}
+/**
+ * One Linear(dim → classes) and its Adam: the step and the prediction every linear probe of the
+ * project uses. Callers own the data order (audio draws groups, vision trains one probe per
+ * module on shared image views), so this holds no data of its own.
+ */
+export class LinearProbe {
+  private readonly linear: Linear;
+  private readonly adam: Adam;
 
-/** Mean softmax cross-entropy of logits [N, K] against integer labels [N]. */
-export function crossEntropy(logits: Tensor, labels: Tensor, classes: number): Scalar {
-  return tf.tidy(() => {
-    const onehot = tf.oneHot(labels, classes).toFloat(); // [N, K]
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1))) as Scalar;
-  });
-}
+  constructor(
+    readonly dim: number,
+    readonly classes: number,
+    rng: Rng,
+    { learningRate, init = 'torch' }: { learningRate: number; init?: 'torch' | 'xavier-normal' },
+  ) {
+    // Built inside tidy so the initial-value tensors behind the variables are freed.
+    let linear!: Linear;
+    let adam!: Adam;
+    tf.tidy(() => {
+      linear = new Linear(dim, classes, rng, { init });
+      adam = new Adam(linear.namedParameters(), learningRate);
+    });
+    this.linear = linear;
+    this.adam = adam;
+  }
 
-function predict(linear: Linear, set: FeatureSet, dim: number, chunk = 4096): Int32Array {
-  const out = new Int32Array(set.y.length);
-  for (let r = 0; r < set.y.length; r += chunk) {
-    const n = Math.min(chunk, set.y.length - r);
-    const argmax = tf.tidy(() =>
-      tf.argMax(linear.forward(tf.tensor2d(set.x.subarray(r * dim, (r + n) * dim), [n, dim])), -1),
+  /** One Adam step on mean cross-entropy of rows x [n, dim] against labels y; returns the loss. */
+  step(x: Float32Array, y: Int32Array): number {
+    const input = tf.tensor2d(x, [y.length, this.dim]); // [n, dim]
+    const { value, grads } = tf.variableGrads(
+      () => softmaxCrossEntropy(this.linear.forward(input), y, this.classes),
+      this.linear.parameters(),
     );
-    out.set(argmax.dataSync() as Int32Array, r);
-    argmax.dispose();
+    this.adam.apply(grads);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([input, value, ...Object.values(grads)]);
+    return loss;
   }
-  return out;
-}
 
-/** Per-feature mean and std (std 1 where a feature is constant). */
-export function featureStats(set: FeatureSet): { mean: Float64Array; std: Float64Array } {
-  const { dim, x } = set;
-  const rows = x.length / dim;
-  const mean = new Float64Array(dim);
-  const sq = new Float64Array(dim);
-  for (let r = 0; r < rows; r++) {
-    for (let d = 0; d < dim; d++) {
-      const v = x[r * dim + d]!;
-      mean[d]! += v;
-      sq[d]! += v * v;
+  /** Arg-max class of each row of x [n, dim], `chunk` rows per forward pass. */
+  predict(x: Float32Array, chunk = 4096): Int32Array {
+    const rows = x.length / this.dim;
+    const out = new Int32Array(rows);
+    for (let r = 0; r < rows; r += chunk) {
+      const n = Math.min(chunk, rows - r);
+      const argmax = tf.tidy(() => {
+        const input = tf.tensor2d(x.subarray(r * this.dim, (r + n) * this.dim), [n, this.dim]); // [n, dim]
+        return tf.argMax(this.linear.forward(input), -1); // [n]
+      });
+      out.set(argmax.dataSync() as Int32Array, r);
+      argmax.dispose();
     }
+    return out;
   }
-  const std = new Float64Array(dim);
-  for (let d = 0; d < dim; d++) {
-    mean[d]! /= Math.max(1, rows);
-    const variance = sq[d]! / Math.max(1, rows) - mean[d]! ** 2;
-    std[d] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+
+  dispose(): void {
+    this.linear.dispose();
+    this.adam.dispose();
   }
-  return { mean, std };
 }
 
-function standardized(
-  set: FeatureSet,
-  { mean, std }: { mean: Float64Array; std: Float64Array },
-): FeatureSet {
-  const x = new Float32Array(set.x.length);
-  for (let i = 0; i < x.length; i++) {
-    const d = i % set.dim;
-    x[i] = (set.x[i]! - mean[d]!) / std[d]!;
-  }
-  return { ...set, x };
+function standardizedSet(set: FeatureSet, scale: FeatureScale): FeatureSet {
+  return { ...set, x: standardized(set.x, scale) };
 }
 
 function groupCount(set: FeatureSet): number {

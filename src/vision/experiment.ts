@@ -1,18 +1,20 @@
 /**
- * The vision comparison of the paper's table (spec §5.1) at a chosen size: GIM (one module per
- * stage), end-to-end CPC (one module + PixelCNN), end-to-end supervised, greedy supervised and a
- * random encoder, each probed linearly after every encoder stage. Pure library code: progress goes
+ * The vision comparison of the paper's table (spec §5.1) at a chosen size: the methods GIM (one
+ * module per ResNet stage), end-to-end CPC (one module + PixelCNN), end-to-end supervised, greedy
+ * supervised and a random encoder, each probed linearly after every encoder module (see
+ * probes.ts for what "module" means in the end-to-end layouts). Pure library code: progress goes
  * through a callback, results come back as data (the CLI writes the files).
  */
 import { resolveVisionConfig, visionPipeline, type VisionGimConfig } from './config.js';
 import { VisionTrainer, buildVisionModel } from './trainer.js';
 import { VisionBatchSource, openVisionSet } from './data.js';
-import { probeStages, type StageProbeResult } from './probes.js';
+import { probeModules, type ModuleProbeResult } from './probes.js';
+import { accuracyAxis, lineChartSvg } from '../probe/plot.js';
 
-export const EXPERIMENT_ROWS = ['gim', 'cpc', 'supervised', 'greedy-supervised', 'random'] as const;
-export type ExperimentRow = (typeof EXPERIMENT_ROWS)[number];
+export const VISION_METHODS = ['gim', 'cpc', 'supervised', 'greedy-supervised', 'random'] as const;
+export type VisionMethod = (typeof VISION_METHODS)[number];
 
-export const ROW_LABELS: Record<ExperimentRow, string> = {
+export const METHOD_LABELS: Record<VisionMethod, string> = {
   gim: 'Greedy InfoMax (GIM)',
   cpc: 'CPC (end-to-end)',
   supervised: 'Supervised (end-to-end)',
@@ -20,14 +22,15 @@ export const ROW_LABELS: Record<ExperimentRow, string> = {
   random: 'Randomly initialized',
 };
 
-/** The config of one row, derived from the base config. */
-export function rowConfig(base: VisionGimConfig, row: ExperimentRow): VisionGimConfig {
-  const layout = row === 'cpc' || row === 'supervised' ? 'cpc' : 'gim';
-  const objective = row === 'supervised' || row === 'greedy-supervised' ? 'supervised' : 'infonce';
-  const steps = row === 'random' ? 0 : base.train.steps;
+/** The config of one method, derived from the base config. */
+export function methodConfig(base: VisionGimConfig, method: VisionMethod): VisionGimConfig {
+  const layout = method === 'cpc' || method === 'supervised' ? 'cpc' : 'gim';
+  const objective =
+    method === 'supervised' || method === 'greedy-supervised' ? 'supervised' : 'infonce';
+  const steps = method === 'random' ? 0 : base.train.steps;
   return resolveVisionConfig([
     {
-      source: `experiment row ${row}`,
+      source: `experiment method ${method}`,
       values: {
         ...structuredClone(base),
         encoder: { ...base.encoder, layout },
@@ -38,21 +41,22 @@ export function rowConfig(base: VisionGimConfig, row: ExperimentRow): VisionGimC
   ]);
 }
 
-export interface RowResult {
-  readonly row: ExperimentRow;
+export interface MethodResult {
+  readonly method: VisionMethod;
   readonly label: string;
   readonly config: VisionGimConfig;
   readonly seed: number;
   readonly trainSeconds: number;
   readonly probeSeconds: number;
-  /** Mean training loss per module over the last 10% of steps (empty for the random row). */
+  /** Mean training loss per module over the last 10% of steps (empty for the random method). */
   readonly finalLoss: number[];
-  readonly stages: StageProbeResult[];
+  /** Probe results per encoder module. */
+  readonly modules: ModuleProbeResult[];
 }
 
 export interface ExperimentProgress {
   (event: {
-    row: ExperimentRow;
+    method: VisionMethod;
     phase: 'train' | 'probe';
     step?: number;
     steps?: number;
@@ -60,18 +64,18 @@ export interface ExperimentProgress {
   }): void;
 }
 
-/** Trains and probes one row. */
-export async function runExperimentRow(
+/** Trains and probes one method. */
+export async function runVisionMethod(
   base: VisionGimConfig,
-  row: ExperimentRow,
+  method: VisionMethod,
   backend: string,
   progress: ExperimentProgress = () => {},
-): Promise<RowResult> {
-  const config = rowConfig(base, row);
+): Promise<MethodResult> {
+  const config = methodConfig(base, method);
   const t0 = performance.now();
   let model;
   let finalLoss: number[] = [];
-  if (row === 'random') {
+  if (method === 'random') {
     model = buildVisionModel(config);
   } else {
     const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
@@ -87,7 +91,7 @@ export async function runExperimentRow(
     const records = await trainer.run(null, {
       onStep: (r) =>
         progress({
-          row,
+          method,
           phase: 'train',
           step: r.step,
           steps: config.train.steps,
@@ -103,16 +107,16 @@ export async function runExperimentRow(
     set.close();
   }
   const t1 = performance.now();
-  progress({ row, phase: 'probe' });
+  progress({ method, phase: 'probe' });
   const trainSet = openVisionSet(config.data, 'labelled-train');
   const testSet = openVisionSet(config.data, 'test');
-  // The first N images of each split, the same for every row; the supervised rows train on
+  // The first N images of each split, the same for every method; the supervised ones train on
   // exactly the labelled images the probes use.
   const first = (count: number, limit: number): Int32Array =>
     Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
   const trainIdx = first(trainSet.count, config.probe.trainImages);
   const testIdx = first(testSet.count, config.probe.testImages);
-  const stages = probeStages(
+  const modules = probeModules(
     model,
     visionPipeline(config.data),
     trainSet,
@@ -133,36 +137,50 @@ export async function runExperimentRow(
   trainSet.close();
   testSet.close();
   return {
-    row,
-    label: ROW_LABELS[row],
+    method,
+    label: METHOD_LABELS[method],
     config,
     seed: config.train.seed,
     trainSeconds: (t1 - t0) / 1000,
     probeSeconds: (performance.now() - t1) / 1000,
     finalLoss,
-    stages,
+    modules,
   };
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 
-/** The results table in Markdown: final-stage accuracy, then one column per stage. */
-export function resultsMarkdown(results: readonly RowResult[]): string {
-  const stages = Math.max(...results.map((r) => r.stages.length));
+/** The results table in Markdown: final-module accuracy, then one column per module. */
+export function resultsMarkdown(results: readonly MethodResult[]): string {
+  const modules = Math.max(...results.map((r) => r.modules.length));
   const head = [
     'method',
-    'test acc. (final stage, %)',
-    ...Array.from({ length: stages }, (_, s) => `stage ${s + 1} (%)`),
+    'test acc. (final module, %)',
+    ...Array.from({ length: modules }, (_, m) => `module ${m + 1} (%)`),
     'train s',
     'probe s',
     'seed',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of results) {
-    const final = r.stages[r.stages.length - 1]!;
+    const final = r.modules[r.modules.length - 1]!;
     lines.push(
-      `| ${r.label} | ${pct(final.accuracy)} | ${r.stages.map((s) => pct(s.accuracy)).join(' | ')} | ${r.trainSeconds.toFixed(0)} | ${r.probeSeconds.toFixed(0)} | ${r.seed} |`,
+      `| ${r.label} | ${pct(final.accuracy)} | ${r.modules.map((m) => pct(m.accuracy)).join(' | ')} | ${r.trainSeconds.toFixed(0)} | ${r.probeSeconds.toFixed(0)} | ${r.seed} |`,
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Linear probe accuracy per encoder module, one line per method. */
+export function perModuleAccuracySvg(results: readonly MethodResult[]): string {
+  const series = results.map((r) => ({
+    label: r.label,
+    points: r.modules.map((m) => ({ x: m.module, y: m.accuracy })),
+  }));
+  return lineChartSvg({
+    title: 'Linear probe accuracy per encoder module',
+    modules: Math.max(1, ...results.map((r) => r.modules.length)),
+    y: accuracyAxis(results.flatMap((r) => r.modules.map((m) => m.accuracy))),
+    series,
+  });
 }

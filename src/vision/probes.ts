@@ -1,9 +1,12 @@
 /**
  * Linear probe of a frozen vision encoder (spec §3.7): the pooled patch grid after an encoder
- * stage is averaged over the G×G patches and fed to Linear(C → classes) with bias, trained with
+ * module is averaged over the G×G patches and fed to Linear(C → classes) with bias, trained with
  * Adam (lr 1e-3) and cross-entropy; no gradient reaches the encoder (its features are computed
  * once per image view, outside any gradient tape). Training images get the training transform
- * (random crop + flip), test images the centre crop. One probe per stage, trained side by side.
+ * (random crop + flip), test images the centre crop. One probe per module, trained side by side.
+ * "Module k" is the k-th gradient-isolated module of the GIM layout (one ResNet stage); for the
+ * end-to-end layouts, which are one module, it names the same depth inside that module, so every
+ * method is probed at the same places.
  *
  * When the training transform has no crop freedom (Fashion-MNIST: 28 + 2·2 padding = the 32 crop)
  * its only randomness is the flip, so features of both views are computed once and each epoch
@@ -11,8 +14,8 @@
  */
 import { tf } from '../backend/tf.js';
 import { Rng } from '../backend/random.js';
-import { Adam } from '../nn/adam.js';
-import { Linear } from '../nn/linear.js';
+import { LinearProbe } from '../probe/linear-probe.js';
+import { featureScale, standardized, type FeatureScale } from '../probe/standardize.js';
 import { makeImageBatch, type ImagePipelineConfig, type ImageSet } from './data/index.js';
 import { patchBatch } from './data.js';
 import type { VisionGimModel } from './model.js';
@@ -32,9 +35,9 @@ export interface ProbeOptions {
   readonly standardize: boolean;
 }
 
-export interface StageProbeResult {
-  /** 1-based encoder stage (= module for the 'gim' layout). */
-  readonly stage: number;
+export interface ModuleProbeResult {
+  /** 1-based encoder module (see the file comment for the end-to-end layouts). */
+  readonly module: number;
   readonly channels: number;
   /** Top-1 test accuracy. */
   readonly accuracy: number;
@@ -44,7 +47,7 @@ export interface StageProbeResult {
   readonly trainLoss: number;
 }
 
-/** Per-stage mean-pooled features [count, C_s] of `indices`, flipped horizontally if asked. */
+/** Per-module mean-pooled features [count, C_m] of `indices`, flipped horizontally if asked. */
 export function encodeImages(
   model: VisionGimModel,
   set: ImageSet,
@@ -68,13 +71,13 @@ export function encodeImages(
     const { patches, patchShape } = patchBatch(batch, pipeline);
     const feats = tf.tidy(() => {
       const x = tf.tensor4d(patches, [...patchShape]); // [B·G·G, p, p, C]
-      return model.representations(x).map((grid) => tf.mean(grid, [1, 2])); // [B, C_s] per stage
+      return model.representations(x).map((grid) => tf.mean(grid, [1, 2])); // [B, C_m] per module
     });
-    feats.forEach((f, s) => {
+    feats.forEach((f, m) => {
       const values = f.dataSync() as Float32Array;
       const channels = f.shape[1]!;
-      out[s] ??= new Float32Array(indices.length * channels);
-      out[s]!.set(values, start * channels);
+      out[m] ??= new Float32Array(indices.length * channels);
+      out[m]!.set(values, start * channels);
     });
     tf.dispose(feats);
   }
@@ -112,11 +115,44 @@ function rowsOf(features: Float32Array, channels: number, rows: ArrayLike<number
   return out;
 }
 
+/** The images to probe on and the transform that makes their views. */
+interface ProbeImages {
+  readonly model: VisionGimModel;
+  readonly pipeline: ImagePipelineConfig;
+  readonly set: ImageSet;
+  readonly indices: Int32Array;
+  readonly encodeBatch: number;
+}
+
 /**
- * Trains one probe per encoder stage on `trainSet[trainIdx]` and tests on `testSet[testIdx]`.
+ * Per-module training features of one epoch, one view per image. When the training transform
+ * has no crop freedom both flips are encoded once (`fixedViews`) and each epoch picks one per
+ * image; otherwise every epoch re-encodes with a fresh random crop and flip.
+ */
+function epochFeatures(
+  images: ProbeImages,
+  fixedViews: Float32Array[][] | null,
+  rng: Rng,
+): Float32Array[] {
+  const { model, pipeline, set, indices, encodeBatch } = images;
+  if (!fixedViews)
+    return encodeImages(model, set, pipeline, indices, encodeBatch, { train: true, rng });
+  // One view per image (the flip of the training transform), the same for every module.
+  const flip = Uint8Array.from(indices, () => (rng.uniform() < 0.5 ? 1 : 0));
+  return fixedViews[0]!.map((unflipped, m) => {
+    const C = unflipped.length / indices.length;
+    const f = new Float32Array(indices.length * C);
+    for (let i = 0; i < indices.length; i++)
+      f.set(fixedViews[flip[i]!]![m]!.subarray(i * C, (i + 1) * C), i * C);
+    return f;
+  });
+}
+
+/**
+ * Trains one probe per encoder module on `trainSet[trainIdx]` and tests on `testSet[testIdx]`.
  * The model is only read.
  */
-export function probeStages(
+export function probeModules(
   model: VisionGimModel,
   pipeline: ImagePipelineConfig,
   trainSet: ImageSet,
@@ -125,140 +161,85 @@ export function probeStages(
   testIdx: Int32Array,
   classes: number,
   opts: ProbeOptions,
-): StageProbeResult[] {
+): ModuleProbeResult[] {
   const rng = new Rng(opts.seed);
+  const images = {
+    model,
+    pipeline,
+    set: trainSet,
+    indices: trainIdx,
+    encodeBatch: opts.encodeBatch,
+  };
   const fixedCrop =
     trainSet.height + 2 * pipeline.pad === pipeline.crop &&
     trainSet.width + 2 * pipeline.pad === pipeline.crop;
-  const views = fixedCrop
+  const fixedViews = fixedCrop
     ? [false, true].map((flip) =>
         encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, { train: false, flip }),
       )
     : null;
-  const stages = (
-    views
-      ? views[0]!
-      : encodeImages(model, trainSet, pipeline, trainIdx.subarray(0, 1), 1, {
-          train: false,
-          flip: false,
-        })
-  ).length;
-  const channels = Array.from({ length: stages }, (_, s) =>
-    views ? views[0]![s]!.length / trainIdx.length : 0,
-  );
   const trainLabels = Int32Array.from(trainIdx, (i) => trainSet.label(i));
-  let probes: Linear[] | null = null;
-  let optimizers: Adam[] = [];
-  let scalers: { mean: Float32Array; invStd: Float32Array }[] | null = null;
-  const lastLoss = new Array<number>(stages).fill(Number.NaN);
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    let feats: Float32Array[];
-    if (views) {
-      // One view per image (the flip of the training transform), the same for every stage.
-      const flip = Uint8Array.from(trainIdx, () => (rng.uniform() < 0.5 ? 1 : 0));
-      feats = views[0]!.map((_, s) => {
-        const C = channels[s]!;
-        const f = new Float32Array(trainIdx.length * C);
-        for (let i = 0; i < trainIdx.length; i++)
-          f.set(views[flip[i]!]![s]!.subarray(i * C, (i + 1) * C), i * C);
-        return f;
-      });
-    } else {
-      feats = encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, {
-        train: true,
-        rng,
-      });
-      feats.forEach((f, s) => (channels[s] = f.length / trainIdx.length));
-    }
-    if (!probes) {
-      if (opts.standardize) scalers = feats.map((f, s) => featureScaler(f, channels[s]!));
-      const init = new Rng(opts.seed + 1);
-      probes = channels.map((C) => new Linear(C, classes, init));
-      optimizers = probes.map((p) => new Adam(p.namedParameters(), opts.learningRate));
-    }
-    if (scalers) feats = feats.map((f, s) => applyScaler(f, scalers![s]!));
-    const order = rng.permutation(trainIdx.length);
-    const sums = new Array<number>(stages).fill(0);
-    let batches = 0;
-    for (let start = 0; start < order.length; start += opts.batchSize) {
-      const rows = order.subarray(start, Math.min(order.length, start + opts.batchSize));
-      const labels = Int32Array.from(rows, (r) => trainLabels[r]!);
-      probes.forEach((probe, s) => {
-        const x = tf.tensor2d(rowsOf(feats[s]!, channels[s]!, rows), [rows.length, channels[s]!]); // [b, C]
-        const { value, grads } = tf.variableGrads(
-          () => crossEntropy(probe.forward(x), labels, classes),
-          probe.parameters(),
+  let probes: LinearProbe[] = [];
+  let scales: FeatureScale[] | null = null;
+  let lastLoss: number[] = [];
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      let feats = epochFeatures(images, fixedViews, rng);
+      const channels = feats.map((f) => f.length / trainIdx.length);
+      if (epoch === 0) {
+        if (opts.standardize) scales = feats.map((f, m) => featureScale(f, channels[m]!));
+        const init = new Rng(opts.seed + 1);
+        probes = channels.map((C) => new LinearProbe(C, classes, init, opts));
+      }
+      if (scales) feats = feats.map((f, m) => standardized(f, scales![m]!));
+      const order = rng.permutation(trainIdx.length);
+      const sums = probes.map(() => 0);
+      let batches = 0;
+      for (let start = 0; start < order.length; start += opts.batchSize) {
+        const rows = order.subarray(start, Math.min(order.length, start + opts.batchSize));
+        const labels = Int32Array.from(rows, (r) => trainLabels[r]!);
+        probes.forEach(
+          (probe, m) => (sums[m]! += probe.step(rowsOf(feats[m]!, channels[m]!, rows), labels)),
         );
-        optimizers[s]!.apply(grads);
-        sums[s]! += value.dataSync()[0]!;
-        tf.dispose([x, value, ...Object.values(grads)]);
-      });
-      batches += 1;
+        batches += 1;
+      }
+      lastLoss = sums.map((v) => v / batches);
     }
-    sums.forEach((v, s) => (lastLoss[s] = v / batches));
+    return testModules(
+      probes,
+      scales,
+      lastLoss,
+      { ...images, set: testSet, indices: testIdx },
+      classes,
+    );
+  } finally {
+    probes.forEach((p) => p.dispose());
   }
-  const testFeats = encodeImages(model, testSet, pipeline, testIdx, opts.encodeBatch, {
+}
+
+/** Scores every module's probe on the centre crop of the test images (untrained: class 0). */
+function testModules(
+  probes: readonly LinearProbe[],
+  scales: readonly FeatureScale[] | null,
+  lastLoss: readonly number[],
+  images: ProbeImages,
+  classes: number,
+): ModuleProbeResult[] {
+  const { model, pipeline, set, indices, encodeBatch } = images;
+  const testFeats = encodeImages(model, set, pipeline, indices, encodeBatch, {
     train: false,
     flip: false,
   });
-  const testLabels = Int32Array.from(testIdx, (i) => testSet.label(i));
-  const results = testFeats.map((raw, s) => {
-    const f = scalers ? applyScaler(raw, scalers[s]!) : raw;
-    const C = f.length / testIdx.length;
-    const predicted = probes
-      ? tf.tidy(
-          () =>
-            tf
-              .argMax(probes![s]!.forward(tf.tensor2d(f, [testIdx.length, C])), 1)
-              .dataSync() as Int32Array,
-        )
-      : new Int32Array(testIdx.length);
+  const testLabels = Int32Array.from(indices, (i) => set.label(i));
+  return testFeats.map((raw, m) => {
+    const f = scales ? standardized(raw, scales[m]!) : raw;
+    const predicted = probes[m]?.predict(f) ?? new Int32Array(indices.length);
     return {
-      stage: s + 1,
-      channels: C,
+      module: m + 1,
+      channels: f.length / indices.length,
       ...scorePredictions(predicted, testLabels, classes),
-      trainLoss: lastLoss[s]!,
+      trainLoss: lastLoss[m] ?? Number.NaN,
     };
-  });
-  probes?.forEach((p) => p.dispose());
-  optimizers.forEach((o) => o.dispose());
-  return results;
-}
-
-/** Per-feature mean and 1/std of an [n, C] matrix (std floored at 1e-6). */
-export function featureScaler(
-  features: Float32Array,
-  channels: number,
-): { mean: Float32Array; invStd: Float32Array } {
-  const n = features.length / channels;
-  const mean = new Float32Array(channels);
-  const invStd = new Float32Array(channels);
-  for (let ch = 0; ch < channels; ch++) {
-    let mu = 0;
-    for (let i = 0; i < n; i++) mu += features[i * channels + ch]!;
-    mu /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (features[i * channels + ch]! - mu) ** 2;
-    mean[ch] = mu;
-    invStd[ch] = 1 / Math.max(1e-6, Math.sqrt(v / n));
-  }
-  return { mean, invStd };
-}
-
-/** (x − mean) / std per feature, into a new array. */
-export function applyScaler(
-  features: Float32Array,
-  scaler: { mean: Float32Array; invStd: Float32Array },
-): Float32Array {
-  const C = scaler.mean.length;
-  return features.map((x, i) => (x - scaler.mean[i % C]!) * scaler.invStd[i % C]!);
-}
-
-/** Mean cross-entropy of logits [b, classes] against integer labels. */
-export function crossEntropy(logits: tf.Tensor, labels: Int32Array, classes: number): tf.Scalar {
-  return tf.tidy(() => {
-    const target = tf.oneHot(tf.tensor1d(labels, 'int32'), classes); // [b, classes]
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }
 

@@ -214,22 +214,102 @@ describe('gim train (vision)', () => {
     }
   });
 
-  it('schedules, the cache, --add-module and --update-periods are audio-only for now', () => {
-    for (const flags of [
-      ['--schedule', 'sequential'],
-      ['--cache'],
-      ['--add-module'],
-      ['--update-periods', '1,2,4'],
-    ]) {
-      const r = runCli(['train', '--modality', 'vision', ...flags, '--steps', '1']);
-      assert.equal(r.code, 2, flags.join(' '));
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `${flags[0]}: expected a flag the vision trainer implements.*audio-only for now`,
-        ),
-      );
+  it('--schedule sequential --cache trains each stage from the cache of the one below', () => {
+    const out = join(root, 'vision-cache');
+    ok([
+      'train',
+      '--modality',
+      'vision',
+      ...TINY_VISION,
+      '--schedule',
+      'sequential',
+      '--cache',
+      '--set',
+      'cache.images=6',
+      '--steps-per-module',
+      '1',
+      '--steps',
+      '3',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    const active = logLines(out).map((l) => l.loss.map((x) => x !== null));
+    assert.deepEqual(active, [
+      [true, false, false],
+      [false, true, false],
+      [false, false, true],
+    ]);
+    for (const m of [1, 2]) {
+      const manifest = JSON.parse(
+        readFileSync(join(out, 'cache', `module${m}`, 'manifest.json'), 'utf8'),
+      ) as { items: number; itemShape: number[] };
+      assert.equal(manifest.items, 6); // one item per image: its 7×7 patch grid of maps
+      assert.equal(manifest.itemShape[0], 49);
     }
+  });
+
+  it('--update-periods steps module m every p_m batches', () => {
+    const out = join(root, 'vision-periods');
+    ok([
+      'train',
+      '--modality',
+      'vision',
+      ...TINY_VISION,
+      '--update-periods',
+      '1,2,4',
+      '--steps',
+      '2',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    const active = logLines(out).map((l) => l.loss.map((x) => x !== null));
+    assert.deepEqual(active, [
+      [true, true, true],
+      [true, false, false],
+    ]);
+  });
+
+  it('--resume DIR --add-module grows the stack and keeps earlier weights bit-identical', () => {
+    const out = join(root, 'vision-grow');
+    ok([
+      'train',
+      '--modality',
+      'vision',
+      ...TINY_VISION,
+      '--set',
+      'encoder.depth=2',
+      '--steps',
+      '1',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    const before = loadCheckpoint(out).tensors;
+    const r = ok(['train', '--resume', out, '--add-module', '--steps', '2', '--backend=wasm']);
+    assert.match(r.stderr, /gim train \(vision\): gim infonce \(3 modules\)/);
+    const grown = loadCheckpoint(out).tensors;
+    assert.ok(
+      [...grown.keys()].some((k) => k.startsWith('module3.')),
+      'no module 3',
+    );
+    for (const [name, t] of before)
+      if (!name.includes('#'))
+        assert.deepEqual(grown.get(name)!.values, t.values, `${name} changed`);
+    assert.deepEqual(
+      logLines(out).map((l) => l.loss.map((x) => x !== null)),
+      [
+        [true, true],
+        [false, false, true],
+      ],
+    );
+  });
+
+  it('--strict stays audio-only (vision data has no per-item skipping)', () => {
+    const r = runCli(['train', '--modality', 'vision', '--strict', '--steps', '1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--strict: expected a flag of audio training/);
   });
 });
 
@@ -255,13 +335,16 @@ describe('gim eval', () => {
         json,
       ]),
     );
-    for (const [stage, channels] of [
+    for (const [module, channels] of [
       [1, 8],
       [2, 16],
       [3, 32],
     ])
-      assert.match(r.stdout, new RegExp(`stage ${stage} \\(${channels} ch\\): top-1 \\d+\\.\\d+%`));
-    assert.equal(JSON.parse(readFileSync(json, 'utf8')).stages.length, 3);
+      assert.match(
+        r.stdout,
+        new RegExp(`module ${module} \\(${channels} ch\\): top-1 \\d+\\.\\d+%`),
+      );
+    assert.equal(JSON.parse(readFileSync(json, 'utf8')).modules.length, 3);
   });
 });
 
@@ -284,12 +367,12 @@ describe('gim experiment', () => {
     assert.equal(checkpointStep(join(out, 'checkpoints', 'gim')), 2);
   });
 
-  it('vision: `gim experiment --backend wasm vision` (the reported bug) runs its rows', () => {
+  it('vision: `gim experiment --backend wasm vision` (the reported bug) runs its methods', () => {
     const out = join(root, 'experiment-vision');
     const r = ok(
       ['experiment', '--backend', 'wasm', 'vision', '--steps', '1', '--batch-size', '2']
         .concat([
-          '--rows',
+          '--methods',
           'gim,random',
           '--set',
           'probe.epochs=1',
@@ -301,7 +384,7 @@ describe('gim experiment', () => {
     assert.match(r.stdout, /GIM/);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).results;
     assert.deepEqual(
-      results.map((x: { row: string }) => x.row),
+      results.map((x: { method: string }) => x.method),
       ['gim', 'random'],
     );
     assert.ok(existsSync(join(out, 'per-module-accuracy.svg')));

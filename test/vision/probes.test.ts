@@ -4,17 +4,13 @@ import { Rng } from '../../src/backend/random.js';
 import { memoryImageSet } from '../../src/vision/data/index.js';
 import { resolveVisionConfig, visionPipeline } from '../../src/vision/config.js';
 import { buildVisionModel } from '../../src/vision/trainer.js';
+import { flipImages, probeModules, scorePredictions } from '../../src/vision/probes.js';
 import {
-  applyScaler,
-  featureScaler,
-  flipImages,
-  probeStages,
-  scorePredictions,
-} from '../../src/vision/probes.js';
-import { perStageAccuracySvg } from '../../src/vision/plot.js';
-import { resultsMarkdown, rowConfig } from '../../src/vision/experiment.js';
+  methodConfig,
+  perModuleAccuracySvg,
+  resultsMarkdown,
+} from '../../src/vision/experiment.js';
 import { forEachBackend } from '../helpers/backends.js';
-import { assertAllClose } from '../helpers/assert-close.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
 
 describe('probe helpers', () => {
@@ -31,52 +27,50 @@ describe('probe helpers', () => {
     assert.deepEqual(Array.from(img), [3, 4, 1, 2, 7, 8, 5, 6]);
   });
 
-  it('featureScaler standardises each feature to mean 0, std 1', () => {
-    const f = Float32Array.from([1, 10, 3, 20, 5, 30]); // 3 rows × 2 features
-    const z = applyScaler(f, featureScaler(f, 2));
-    assertAllClose([z[0]! + z[2]! + z[4]!, z[1]! + z[3]! + z[5]!], [0, 0], { atol: 1e-6 });
-    assertAllClose([(z[0]! ** 2 + z[2]! ** 2 + z[4]! ** 2) / 3], [1], { rtol: 1e-5 });
-  });
-
-  it('experiment rows: layouts and objectives; table and SVG name every method', () => {
+  it('experiment methods: layouts and objectives; table and SVG name every method', () => {
     const base = resolveVisionConfig();
     assert.deepEqual(
-      [rowConfig(base, 'cpc').encoder.layout, rowConfig(base, 'cpc').loss.objective],
+      [methodConfig(base, 'cpc').encoder.layout, methodConfig(base, 'cpc').loss.objective],
       ['cpc', 'infonce'],
     );
     assert.deepEqual(
-      [rowConfig(base, 'supervised').encoder.layout, rowConfig(base, 'supervised').loss.objective],
+      [
+        methodConfig(base, 'supervised').encoder.layout,
+        methodConfig(base, 'supervised').loss.objective,
+      ],
       ['cpc', 'supervised'],
     );
     assert.deepEqual(
       [
-        rowConfig(base, 'greedy-supervised').encoder.layout,
-        rowConfig(base, 'greedy-supervised').loss.objective,
+        methodConfig(base, 'greedy-supervised').encoder.layout,
+        methodConfig(base, 'greedy-supervised').loss.objective,
       ],
       ['gim', 'supervised'],
     );
-    assert.equal(rowConfig(base, 'random').train.steps, 0);
-    const stages = [0.5, 0.6].map((accuracy, s) => ({
-      stage: s + 1,
+    assert.equal(methodConfig(base, 'random').train.steps, 0);
+    const modules = [0.5, 0.6].map((accuracy, m) => ({
+      module: m + 1,
       channels: 4,
       accuracy,
       perClass: [],
       trainLoss: 1,
     }));
-    const row = {
-      row: 'gim' as const,
+    const result = {
+      method: 'gim' as const,
       label: 'GIM',
       config: base,
       seed: 2,
       trainSeconds: 1,
       probeSeconds: 1,
       finalLoss: [],
-      stages,
+      modules,
     };
-    assert.match(resultsMarkdown([row]), /\| GIM \| 60\.0 \| 50\.0 \| 60\.0 \|/);
-    const svg = perStageAccuracySvg([{ label: 'GIM <a>', values: [0.5, 0.6] }], 'title');
+    assert.match(resultsMarkdown([result]), /\| GIM \| 60\.0 \| 50\.0 \| 60\.0 \|/);
+    assert.match(resultsMarkdown([result]), /\| module 1 \(%\) \| module 2 \(%\) \|/);
+    const svg = perModuleAccuracySvg([{ ...result, label: 'GIM <a>' }]);
     assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.match(svg, /<polyline/);
+    assert.equal(svg.match(/<circle /g)?.length, 2, 'one marker per module');
+    assert.match(svg, /<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
     assert.match(svg, /GIM &lt;a&gt;/);
   });
 });
@@ -112,7 +106,7 @@ forEachBackend(
       const idx = Int32Array.from({ length: n }, (_, i) => i);
       const results = await expectNoLeaks(
         () =>
-          probeStages(model, visionPipeline(config.data), set, idx, set, idx, 2, {
+          probeModules(model, visionPipeline(config.data), set, idx, set, idx, 2, {
             epochs: 30,
             learningRate: 1e-2,
             batchSize: 8,
@@ -120,14 +114,14 @@ forEachBackend(
             seed: 1,
             standardize: true,
           }),
-        'probeStages',
+        'probeModules',
       );
       assert.deepEqual(
         results.map((r) => r.channels),
         [2, 3],
       );
       for (const r of results)
-        assert.ok(r.accuracy >= 0.9, `stage ${r.stage}: accuracy ${r.accuracy}`);
+        assert.ok(r.accuracy >= 0.9, `module ${r.module}: accuracy ${r.accuracy}`);
       model
         .parameters()
         .forEach((p, i) => assert.deepEqual(p.dataSync(), before[i], `${p.name} changed`));

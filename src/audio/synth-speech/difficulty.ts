@@ -5,6 +5,9 @@
  * corpus cannot tell a learned encoder apart from a spectrum.
  */
 import { Rng } from '../../backend/random.js';
+import { adamStepInPlace } from '../../nn/adam.js';
+import { featureScale, standardized } from '../../probe/standardize.js';
+import { fft } from '../features/fft.js';
 import { openLibriSpeech, type AudioCorpus, type Split } from '../data/librispeech.js';
 
 export interface BaselineOptions {
@@ -32,6 +35,7 @@ export interface BaselineResult {
 const FFT_SIZE = 512;
 const HOP = 256;
 const BINS = FFT_SIZE / 2 + 1;
+const LEARNING_RATE = 0.01;
 
 export async function measureSpeakerBaseline(
   root: string,
@@ -48,7 +52,9 @@ export async function measureSpeakerBaseline(
   const rng = new Rng(seed);
   const train = await features(corpus, 'train', trainWindows, rng);
   const test = await features(corpus, 'test', testWindows, rng);
-  standardise(train.x, test.x);
+  // Training statistics for both sets, in place: the float64 trainer below keeps float64 inputs.
+  const scale = featureScale(concatRows(train.x), BINS);
+  for (const v of [...train.x, ...test.x]) standardized(v, scale, v);
   const classes = corpus.speakers.length;
   const accuracyByL2 = l2Grid.map((l2) => {
     const model = trainSoftmax(train.x, train.y, classes, l2, iterations);
@@ -104,49 +110,10 @@ export function meanLogSpectrum(audio: Float32Array): Float64Array {
   return out;
 }
 
-/** In-place iterative radix-2 FFT. */
-export function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
-        const a = i + k;
-        const b = a + len / 2;
-        const tr = re[b]! * wr - im[b]! * wi;
-        const ti = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a]! += tr;
-        im[a]! += ti;
-      }
-    }
-  }
-}
-
-/** Per-feature z-scoring with the training statistics, applied to both sets in place. */
-function standardise(train: Float64Array[], test: Float64Array[]): void {
-  const d = train[0]?.length ?? 0;
-  for (let k = 0; k < d; k++) {
-    let mean = 0;
-    for (const v of train) mean += v[k]!;
-    mean /= train.length;
-    let variance = 0;
-    for (const v of train) variance += (v[k]! - mean) ** 2;
-    const std = Math.sqrt(variance / train.length) || 1;
-    for (const v of [...train, ...test]) v[k] = (v[k]! - mean) / std;
-  }
+function concatRows(rows: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(rows.length * BINS);
+  rows.forEach((v, i) => out.set(v, i * BINS));
+  return out;
 }
 
 export interface Softmax {
@@ -198,23 +165,9 @@ export function trainSoftmax(
       }
     });
     for (let j = 0; j < gw.length; j++) gw[j]! += 2 * l2 * m.w[j]!;
-    [gw, gb].forEach((g, p) => adam(params[p]!, g, moments[p]!, t));
+    [gw, gb].forEach((g, p) => adamStepInPlace(params[p]!, g, moments[p]!, t, LEARNING_RATE));
   }
   return m;
-}
-
-function adam(
-  p: Float64Array,
-  g: Float64Array,
-  [m1, m2]: readonly [Float64Array, Float64Array],
-  t: number,
-): void {
-  const lr = 0.01;
-  for (let j = 0; j < p.length; j++) {
-    m1[j] = 0.9 * m1[j]! + 0.1 * g[j]!;
-    m2[j] = 0.999 * m2[j]! + 0.001 * g[j]! * g[j]!;
-    p[j]! -= (lr * (m1[j]! / (1 - 0.9 ** t))) / (Math.sqrt(m2[j]! / (1 - 0.999 ** t)) + 1e-8);
-  }
 }
 
 export function softmaxAccuracy(m: Softmax, x: Float64Array[], y: number[]): number {

@@ -1,5 +1,5 @@
 /**
- * `gim eval` on a vision checkpoint: linear probes (frozen encoder) after every encoder stage.
+ * `gim eval` on a vision checkpoint: linear probes (frozen encoder) after every encoder module.
  * eval.ts routes here when the checkpoint's kind is vision.
  */
 import { writeFileSync } from 'node:fs';
@@ -9,11 +9,11 @@ import { visionPipeline } from '../../vision/config.js';
 import { loadVisionModel } from '../../vision/trainer.js';
 import { openVisionSet } from '../../vision/data.js';
 import { ConfigError } from '../../errors.js';
-import { probeStages } from '../../vision/probes.js';
+import { probeModules } from '../../vision/probes.js';
 
 const EVAL_HELP = `usage: gim eval --checkpoint DIR [options]   (vision checkpoint)
 
-Linear probes (Adam, cross-entropy, frozen encoder) after every encoder stage of a vision model.
+Linear probes (Adam, cross-entropy, frozen encoder) after every encoder module of a vision model.
   --epochs N  --train-images N  --test-images N  --lr X  --batch-size N  --seed N
   --backend NAME   ${BACKEND_NAMES.join(' | ')}
   --out FILE       also write the results as JSON`;
@@ -71,7 +71,7 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
     `gim eval (vision): ${values.checkpoint} (step ${step}, ${config.encoder.layout} ${config.loss.objective}), backend ${backend.name}, ` +
       `probe ${probe.epochs} epochs on ${trainIdx.length} ${trainSet.name} images, test on ${testIdx.length} ${testSet.name} images\n`,
   );
-  const stages = probeStages(
+  const modules = probeModules(
     model,
     visionPipeline(config.data),
     trainSet,
@@ -82,15 +82,15 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
     probe,
   );
   model.dispose();
-  for (const s of stages) {
+  for (const m of modules) {
     process.stdout.write(
-      `stage ${s.stage} (${s.channels} ch): top-1 ${(100 * s.accuracy).toFixed(2)}%  per class ${s.perClass.map((a) => (100 * a).toFixed(0)).join(' ')}\n`,
+      `module ${m.module} (${m.channels} ch): top-1 ${(100 * m.accuracy).toFixed(2)}%  per class ${m.perClass.map((a) => (100 * a).toFixed(0)).join(' ')}\n`,
     );
   }
   if (typeof values.out === 'string')
     writeFileSync(
       values.out,
-      `${JSON.stringify({ checkpoint: values.checkpoint, step, config, probe, stages }, null, 2)}\n`,
+      `${JSON.stringify({ checkpoint: values.checkpoint, step, config, probe, modules }, null, 2)}\n`,
     );
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
- * `gim experiment vision`: GIM, CPC, supervised, greedy supervised and random rows, probed per
- * stage, with a Markdown/JSON table and an SVG plot. experiment.ts routes here.
+ * `gim experiment vision`: the methods GIM, CPC, supervised, greedy supervised and random, probed
+ * per module, with a Markdown/JSON table and an SVG plot. experiment.ts routes here.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,21 +12,21 @@ import { checkStepMemory } from '../../vision/memory.js';
 import { resolveVisionRunConfig } from './train-vision.js';
 import { ConfigError } from '../../errors.js';
 import {
-  EXPERIMENT_ROWS,
+  VISION_METHODS,
+  perModuleAccuracySvg,
   resultsMarkdown,
-  runExperimentRow,
-  type ExperimentRow,
-  type RowResult,
+  runVisionMethod,
+  type VisionMethod,
+  type MethodResult,
 } from '../../vision/experiment.js';
-import { perStageAccuracySvg } from '../../vision/plot.js';
 
 const EXPERIMENT_HELP = `usage: gim experiment vision [options]
 
-Trains GIM (one module per stage), end-to-end CPC (+PixelCNN), end-to-end supervised, greedy
-supervised and a random encoder at one size, probes every stage linearly, and writes
-results.md, results.json and per-module-accuracy.svg into --out.
+Trains the methods GIM (one module per ResNet stage), end-to-end CPC (+PixelCNN), end-to-end
+supervised, greedy supervised and a random encoder at one size, probes every module linearly,
+and writes results.md, results.json and per-module-accuracy.svg into --out.
   --preset NAME|FILE   (default vision-tiny)   --data DIR   --steps N   --batch-size N   --lr X
-  --seed N   --set PATH=VALUE   --rows gim,cpc,supervised,greedy-supervised,random
+  --seed N   --set PATH=VALUE   --methods gim,cpc,supervised,greedy-supervised,random
   --backend NAME   ${BACKEND_NAMES.join(' | ')}   --out DIR (default runs/vision-experiment-<time>)`;
 
 /** Every flag of `gim experiment vision`. */
@@ -35,7 +35,7 @@ export const VISION_EXPERIMENT_OPTIONS = {
   data: { type: 'string' },
   out: { type: 'string' },
   backend: { type: 'string' },
-  rows: { type: 'string' },
+  methods: { type: 'string' },
   modality: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
@@ -47,15 +47,15 @@ export async function runVisionExperimentCli(argv: string[]): Promise<number> {
     return 0;
   }
   const config = resolveVisionRunConfig({ ...values, preset: values.preset ?? 'vision-tiny' });
-  const rows = ((values.rows as string | undefined)?.split(',') ?? [
-    ...EXPERIMENT_ROWS,
-  ]) as ExperimentRow[];
-  for (const r of rows)
-    if (!EXPERIMENT_ROWS.includes(r))
+  const methods = ((values.methods as string | undefined)?.split(',') ?? [
+    ...VISION_METHODS,
+  ]) as VisionMethod[];
+  for (const m of methods)
+    if (!VISION_METHODS.includes(m))
       throw new ConfigError(
-        '--rows',
-        `a comma list of ${EXPERIMENT_ROWS.join(', ')}`,
-        r,
+        '--methods',
+        `a comma list of ${VISION_METHODS.join(', ')}`,
+        m,
         'command line',
       );
   const outDir =
@@ -75,24 +75,24 @@ export async function runVisionExperimentCli(argv: string[]): Promise<number> {
   );
   mkdirSync(outDir, { recursive: true });
   process.stderr.write(
-    `gim experiment vision: rows ${rows.join(', ')}; ${config.train.steps} steps of batch ${config.train.batchSize}; backend ${backend.name}; out ${outDir}\n`,
+    `gim experiment vision: methods ${methods.join(', ')}; ${config.train.steps} steps of batch ${config.train.batchSize}; backend ${backend.name}; out ${outDir}\n`,
   );
   const progress = progressLine();
-  const results: RowResult[] = [];
+  const results: MethodResult[] = [];
   const started = new Date().toISOString();
-  for (const row of rows) {
-    const result = await runExperimentRow(config, row, backend.name, (e) => {
+  for (const method of methods) {
+    const result = await runVisionMethod(config, method, backend.name, (e) => {
       if (e.phase === 'train')
         progress.update(
-          `${row}: step ${e.step}/${e.steps} loss ${e.text}`,
+          `${method}: step ${e.step}/${e.steps} loss ${e.text}`,
           e.step === e.steps || e.step! % 25 === 0,
         );
-      else progress.update(`${row}: linear probes`, true);
+      else progress.update(`${method}: linear probes`, true);
     });
     results.push(result);
     progress.done();
     process.stderr.write(
-      `${row}: ${result.stages.map((s) => `stage ${s.stage} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')} (train ${result.trainSeconds.toFixed(0)} s, probe ${result.probeSeconds.toFixed(0)} s)\n`,
+      `${method}: ${result.modules.map((m) => `module ${m.module} ${(100 * m.accuracy).toFixed(1)}%`).join(', ')} (train ${result.trainSeconds.toFixed(0)} s, probe ${result.probeSeconds.toFixed(0)} s)\n`,
     );
     writeOutputs(outDir, results, { started, backend: backend.name, argv });
   }
@@ -102,7 +102,7 @@ export async function runVisionExperimentCli(argv: string[]): Promise<number> {
 
 function writeOutputs(
   outDir: string,
-  results: RowResult[],
+  results: MethodResult[],
   meta: { started: string; backend: string; argv: string[] },
 ): void {
   const table = resultsMarkdown(results);
@@ -114,9 +114,5 @@ function writeOutputs(
     join(outDir, 'results.json'),
     `${JSON.stringify({ ...meta, finished: new Date().toISOString(), results }, null, 2)}\n`,
   );
-  const svg = perStageAccuracySvg(
-    results.map((r) => ({ label: r.label, values: r.stages.map((s) => s.accuracy) })),
-    'Linear probe accuracy per encoder stage',
-  );
-  writeFileSync(join(outDir, 'per-module-accuracy.svg'), svg);
+  writeFileSync(join(outDir, 'per-module-accuracy.svg'), perModuleAccuracySvg(results));
 }

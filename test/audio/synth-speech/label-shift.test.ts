@@ -14,7 +14,8 @@ import {
   type AudioCorpus,
   type Split,
 } from '../../../src/audio/data/librispeech.js';
-import { fft, softmaxAccuracy, trainSoftmax } from '../../../src/audio/synth-speech/difficulty.js';
+import { softmaxAccuracy, trainSoftmax } from '../../../src/audio/synth-speech/difficulty.js';
+import { fft } from '../../../src/audio/features/fft.js';
 import { generateSynthSpeech } from '../../../src/audio/synth-speech/generate.js';
 
 const BANDS = 40;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PHONE_CLASSES, SIL, ipaToClass } from '../../../src/audio/synth-speech/phones.js';
 import { assignStopClosures, labelFrames } from '../../../src/audio/synth-speech/labels.js';
 import { Resampler } from '../../../src/audio/synth-speech/resample.js';
-import { fft, meanLogSpectrum } from '../../../src/audio/synth-speech/difficulty.js';
+import { meanLogSpectrum } from '../../../src/audio/synth-speech/difficulty.js';
 
 const cls = (name: string): number => PHONE_CLASSES.indexOf(name);
 
@@ -90,23 +90,6 @@ describe('resampling 22 050 → 16 000 Hz', () => {
 });
 
 describe('spectrum features', () => {
-  it('fft matches a direct DFT', () => {
-    const n = 16;
-    const x = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 1.3) + 0.1 * i);
-    const re = Float64Array.from(x);
-    const im = new Float64Array(n);
-    fft(re, im);
-    for (let k = 0; k < n; k++) {
-      let r = 0;
-      let m = 0;
-      for (let t = 0; t < n; t++) {
-        r += x[t]! * Math.cos((-2 * Math.PI * k * t) / n);
-        m += x[t]! * Math.sin((-2 * Math.PI * k * t) / n);
-      }
-      assert.ok(Math.abs(re[k]! - r) < 1e-9 && Math.abs(im[k]! - m) < 1e-9, `bin ${k}`);
-    }
-  });
-
   it('mean log spectrum peaks at a tone’s bin', () => {
     const audio = Float32Array.from({ length: 4096 }, (_, i) =>
       Math.sin((2 * Math.PI * 64 * i) / 512),
