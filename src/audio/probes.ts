@@ -11,13 +11,7 @@
  */
 import { Rng } from '../backend/random.js';
 import type { AudioCorpus } from './data/index.js';
-import {
-  checkRules,
-  deepFreeze,
-  mergeChecked,
-  rules,
-  type DeepPartial,
-} from '../core/config/merge.js';
+import { checkRules, deepFreeze, mergeChecked, rules } from '../core/config/merge.js';
 import { DataError } from '../errors.js';
 import type { FrozenEncoder } from './encoders.js';
 import { phoneFeatures, speakerFeatures } from './probe-features.js';
@@ -87,7 +81,6 @@ export function resolveProbeSettings(
   }
   return deepFreeze(structuredClone(s));
 }
-export type ProbeSettingsOverride = DeepPartial<ProbeSettings>;
 
 export interface ModuleProbes {
   /** 1-based module number. */
@@ -98,7 +91,7 @@ export interface ModuleProbes {
 
 export interface ProbeProgress {
   /** e.g. "speaker features (train, draw 3/10)", "phone probe, module 6". */
-  readonly stage: string;
+  readonly phase: string;
   readonly done: number;
   readonly total: number;
 }
@@ -140,8 +133,8 @@ async function speakerProbes(
       corpus.root,
       'the test split has no usable utterance for the speaker probe',
     );
-  const report = (stage: string) => (done: number, total: number) =>
-    onProgress?.({ stage, done, total });
+  const report = (phase: string) => (done: number, total: number) =>
+    onProgress?.({ phase, done, total });
   const test = await speakerFeatures(
     corpus,
     encoder,
@@ -166,7 +159,7 @@ async function speakerProbes(
     );
   }
   return modules.map((m) => {
-    onProgress?.({ stage: `speaker probe, module ${m + 1}`, done: 0, total: s.speaker.epochs });
+    onProgress?.({ phase: `speaker probe, module ${m + 1}`, done: 0, total: s.speaker.epochs });
     return trainLinearProbe(
       train.map((draw) => draw[m]!),
       test[m]!,
@@ -180,7 +173,7 @@ async function speakerProbes(
         standardize: s.standardize,
         onEpoch: (e) =>
           onProgress?.({
-            stage: `speaker probe, module ${m + 1}`,
+            phase: `speaker probe, module ${m + 1}`,
             done: e,
             total: s.speaker.epochs,
           }),
@@ -201,8 +194,8 @@ async function phoneProbes(
       corpus.root,
       'the corpus has no phone labels (converted_aligned_phones.txt) for the phone probe',
     );
-  const report = (stage: string) => (done: number, total: number) =>
-    onProgress?.({ stage, done, total });
+  const report = (phase: string) => (done: number, total: number) =>
+    onProgress?.({ phase, done, total });
   const test = await phoneFeatures(
     corpus,
     encoder,
@@ -227,7 +220,7 @@ async function phoneProbes(
       init: 'xavier-normal',
       standardize: s.standardize,
       onEpoch: (e) =>
-        onProgress?.({ stage: `phone probe, module ${m + 1}`, done: e, total: s.phone.epochs }),
+        onProgress?.({ phase: `phone probe, module ${m + 1}`, done: e, total: s.phone.epochs }),
     }),
   );
 }

@@ -35,13 +35,6 @@ async function ensureWasm(): Promise<boolean> {
   return wasmReady;
 }
 
-/** Backends that can be started on this machine (used by tests to run on each). */
-export async function availableBackends(): Promise<Exclude<BackendName, 'auto'>[]> {
-  const names: Exclude<BackendName, 'auto'>[] = ['cpu', 'wasm'];
-  if (loadNativeBackend().ok) names.push('native');
-  return names;
-}
-
 /** Make `requested` the active backend and report what is running. */
 export async function initBackend(requested: BackendName = 'auto'): Promise<ActiveBackend> {
   silenceCpuBanner();

@@ -137,11 +137,11 @@ export const command: CommandModule = {
     const encoder = layerEncoder(model, config.encoder);
     let results: ModuleProbes[];
     try {
-      results = await evaluateEncoder(corpus, encoder, settings, ({ stage, done, total }) => {
+      results = await evaluateEncoder(corpus, encoder, settings, ({ phase, done, total }) => {
         const force = done === total || Date.now() - last > 15000;
         if (force) last = Date.now();
         progress.update(
-          `[${formatSeconds((Date.now() - started) / 1000)}] ${stage} ${done}/${total}`,
+          `[${formatSeconds((Date.now() - started) / 1000)}] ${phase} ${done}/${total}`,
           force,
         );
       });

@@ -196,10 +196,10 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
           force,
         );
       } else if (e.kind === 'eval') {
-        const { stage, done, total } = e.progress;
+        const { phase, done, total } = e.progress;
         const force = periodic || done === total;
         if (force) lastPrinted = Date.now();
-        progress.update(`[${elapsed}]   ${e.method} ${stage} ${done}/${total}`, force);
+        progress.update(`[${elapsed}]   ${e.method} ${phase} ${done}/${total}`, force);
       } else {
         progress.done();
         const last = e.row.modules[e.row.modules.length - 1];
