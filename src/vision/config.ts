@@ -6,6 +6,12 @@
 import { ConfigError } from '../errors.js';
 import { deepFreeze, resolveLayers, rules, type DeepPartial } from '../core/config/merge.js';
 import {
+  SCHEDULE_RULES,
+  checkScheduleConsistency,
+  type CacheConfig,
+  type ScheduleConfig,
+} from '../core/schedule-config.js';
+import {
   FASHION_MNIST_PIPELINE,
   STL10_GRAY_PIPELINE,
   patchGridSize,
@@ -35,6 +41,8 @@ export interface VisionEncoderConfig {
   /** Scales stem channels and planes (rounded, at least 1); 1 is the paper model. */
   readonly widthMultiplier: number;
   readonly layout: VisionLayout;
+  /** Build only the first `depth` modules of the layout (0: all). `--add-module` grows it by one. */
+  readonly depth: number;
 }
 
 export interface VisionLossConfig {
@@ -48,14 +56,18 @@ export interface VisionLossConfig {
   readonly pixelCnnLayers: number;
 }
 
-export interface VisionTrainConfig {
-  /** Images per batch; negatives come from the batch (reference 32 per GPU). */
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly steps: number;
-  readonly seed: number;
-  readonly logEvery: number;
-  readonly checkpointEvery: number;
+/**
+ * Training run and schedule, as for audio (src/core/schedule-config.ts); `batchSize` counts
+ * images, whose negatives come from the batch (reference 32 per GPU).
+ */
+export type VisionTrainConfig = ScheduleConfig;
+
+/** Activation cache for the 'sequential' schedule: per image, the module's patch-grid maps. */
+export interface VisionCacheConfig extends CacheConfig {
+  /** Passes over the training images, each with a fresh random augmentation. */
+  readonly draws: number;
+  /** Training images stored per pass (0: the whole set; the paper model's first module stores 1.6 MB per image in float16). */
+  readonly images: number;
 }
 
 export interface VisionDataConfig {
@@ -85,6 +97,7 @@ export interface VisionGimConfig {
   readonly train: VisionTrainConfig;
   readonly data: VisionDataConfig;
   readonly probe: VisionProbeConfig;
+  readonly cache: VisionCacheConfig;
 }
 
 export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
@@ -96,6 +109,7 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
     stemChannels: 64,
     widthMultiplier: 1,
     layout: 'gim',
+    depth: 0,
   },
   loss: { objective: 'infonce', predictionSteps: 5, negativeSamples: 16, pixelCnnLayers: 4 },
   train: {
@@ -105,6 +119,11 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
     seed: 2,
     logEvery: 1,
     checkpointEvery: 0,
+    schedule: 'simultaneous',
+    updatePeriods: [],
+    stepsPerModule: 0,
+    lossTarget: 0,
+    peakMemoryEvery: 0,
   },
   data: { source: 'fashion-mnist', dir: '' },
   probe: {
@@ -115,10 +134,15 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
     testImages: 0,
     standardize: true,
   },
+  cache: { enabled: false, dir: '', dtype: 'float16', shardItems: 64, draws: 1, images: 0 },
 });
 
 const VISION_RULES = {
+  ...SCHEDULE_RULES,
   modality: rules.oneOf('vision'),
+  'encoder.depth': rules.nonNegativeInt,
+  'cache.draws': rules.positiveInt,
+  'cache.images': rules.nonNegativeInt,
   'encoder.block': rules.oneOf('bottleneck', 'basic'),
   'encoder.blocks': rules.positiveInts,
   'encoder.planes': rules.positiveInts,
@@ -160,6 +184,16 @@ export function scaledWidths(encoder: VisionEncoderConfig): { stem: number; plan
   return { stem: scale(encoder.stemChannels), planes: encoder.planes.map(scale) };
 }
 
+/** Modules of the whole layout: one per stage for 'gim', one for 'cpc'. */
+export function visionLayoutModuleCount(encoder: VisionEncoderConfig): number {
+  return encoder.layout === 'cpc' ? 1 : encoder.blocks.length;
+}
+
+/** Modules actually built for a config. */
+export function visionModuleCount(encoder: VisionEncoderConfig): number {
+  return encoder.depth || visionLayoutModuleCount(encoder);
+}
+
 export function resolveVisionConfig(
   overrides: readonly { source: string; values: unknown }[] = [],
 ): VisionGimConfig {
@@ -175,6 +209,7 @@ function checkConsistency(config: VisionGimConfig): void {
       encoder.planes,
     );
   }
+  checkScheduleConsistency(config, encoder.depth, visionLayoutModuleCount(encoder), encoder.layout);
   if (data.source === 'stl10' && data.dir === '')
     throw new ConfigError(
       'data.dir',

@@ -116,6 +116,29 @@ export class VisionBatchSource {
     return patchBatch(makeImageBatch(this.set, indices, this.pipeline, rng, true), this.pipeline);
   }
 
+  /**
+   * A finite deterministic pass for the activation cache: the first `images` training images
+   * (0: all) in stored order, `draws` times, each time with its own random train transform.
+   * The last batch of a pass may be short.
+   */
+  *finitePass(draws: number, images: number): Generator<VisionBatch & { indices: Int32Array }> {
+    const count = images > 0 ? Math.min(images, this.count) : this.count;
+    for (let draw = 0; draw < draws; draw++) {
+      for (let start = 0, b = 0; start < count; start += this.batchSize, b++) {
+        const indices = Int32Array.from(
+          { length: Math.min(this.batchSize, count - start) },
+          (_, i) => start + i,
+        );
+        // A stream apart from training's (epoch numbers count up from 0; these from 2^20).
+        const rng = new Rng(mix(this.seed, 0x100000 + draw, b));
+        yield {
+          ...patchBatch(makeImageBatch(this.set, indices, this.pipeline, rng, true), this.pipeline),
+          indices,
+        };
+      }
+    }
+  }
+
   getState(): VisionSourceState {
     return { epoch: this.epoch, batch: this.batchIndex };
   }

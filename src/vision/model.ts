@@ -122,6 +122,15 @@ export class VisionModule extends BaseModule {
     return { z, grid };
   }
 
+  /** Forward pass without loss, for a frozen module: the maps for the module above (caller owns them). */
+  encode(x: Tensor): Tensor {
+    return tf.tidy(() => {
+      let z = x;
+      for (const stage of this.stages) z = stage.forward(z);
+      return z;
+    });
+  }
+
   forwardWithLoss(x: Tensor, rng: Rng): { z: Tensor; loss: Scalar; accuracy: Scalar } {
     const { z, grid } = this.forward(x);
     return { z, ...this.head.compute(grid, rng) };
@@ -171,7 +180,9 @@ export class VisionGimModel extends BaseModule {
         ? new PixelCnnInfoNceHead(channels, loss, rng)
         : new GridInfoNceHead(channels, loss, rng);
     };
-    groups.forEach((group, m) => {
+    // `depth` builds only the lowest modules; weights are drawn in module order, so a module added
+    // later gets the same initial weights it would have had in a full build.
+    groups.slice(0, encoder.depth || groups.length).forEach((group, m) => {
       this.modules.push(
         this.registerChild(`module${m + 1}`, new VisionModule(group, gridSize, makeHead, rng)),
       );

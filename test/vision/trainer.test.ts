@@ -70,7 +70,7 @@ forEachBackend(
           );
           await first.run(dir);
           first.dispose();
-          const resumed = VisionTrainer.resume(dir, config, make());
+          const resumed = await VisionTrainer.resume(dir, config, make());
           assert.equal(resumed.step, 2);
           const rest = (await resumed.run(dir)).map((r) => r.modules.map((m) => m!.loss));
           resumed.dispose();
@@ -91,7 +91,7 @@ forEachBackend(
           assert.equal(loaded.step, 4);
           loaded.model.dispose();
           // A different model config is refused.
-          assert.throws(
+          await assert.rejects(
             () =>
               VisionTrainer.resume(
                 dir,

@@ -1,22 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+/** `gim train`: the command, and what is audio-specific about it (vision: train-vision.ts). */
 import type { CommandModule } from '../main.js';
-import { CONFIG_FLAGS, STRICT_FLAG, flagOverrides, parseFlags, type Options } from '../args.js';
+import { CONFIG_FLAGS, STRICT_FLAG, parseFlags, type Options } from '../args.js';
 import { resolveModality } from './modality.js';
-import { startTrainingSession } from '../training-session.js';
-import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { loadPreset } from '../../core/config/presets.js';
-import {
-  DEFAULT_AUDIO_CONFIG,
-  layoutModuleCount,
-  moduleCount,
-  resolveAudioConfig,
-  type AudioGimConfig,
-} from '../../audio/config.js';
-import { AudioTrainer, readCheckpointConfig } from '../../audio/trainer.js';
+import { resolveTrainConfig, runTraining, type TrainSpec } from './train-run.js';
+import { BACKEND_NAMES } from '../../backend/select.js';
+import { DEFAULT_AUDIO_CONFIG, type AudioGimConfig } from '../../audio/config.js';
+import { audioModality } from '../../audio/modality.js';
+import type { AudioGimModel } from '../../audio/model.js';
 import { CorpusSource, ToneSource, type AudioBatchSource } from '../../audio/batches.js';
-import { checkpointPath } from '../../core/checkpoint.js';
-import { ConfigError } from '../../errors.js';
 import { describeSkipped } from '../../audio/data/skipped.js';
 
 const HELP = `usage: gim train [options]
@@ -44,7 +35,7 @@ options:
 
 Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C exits at once.`;
 
-/** Every flag of `gim train`, both modalities (train-vision.ts rejects the audio-only ones). */
+/** Every flag of `gim train`, both modalities (train-vision.ts rejects --strict, which is audio-only). */
 export const TRAIN_OPTIONS = {
   ...CONFIG_FLAGS,
   ...STRICT_FLAG,
@@ -63,108 +54,52 @@ export const command: CommandModule = {
   summary: 'train GIM / CPC (audio; vision with --modality vision)',
   async run(argv) {
     const { values } = parseFlags('train', argv, TRAIN_OPTIONS);
+    // The modality is resolved once: from --modality, the preset, or the --resume checkpoint.
     const modality = resolveModality({
       flag: values.modality,
       preset: values.preset,
       checkpoint: { dir: values.resume, flag: '--resume' },
     });
-    if (modality === 'vision') return (await import('./train-vision.js')).runVisionTraining(argv);
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    const resumeDir = values.resume as string | undefined;
-    const addModule = Boolean(values['add-module']);
-    if (addModule && !resumeDir)
-      throw new ConfigError(
-        '--add-module',
-        'to be used with --resume DIR',
-        'no --resume',
-        'command line',
-      );
-    const config = resolveRunConfig(values, resumeDir, addModule);
-    const outDir =
-      resumeDir ??
-      (values.out as string | undefined) ??
-      join('runs', `${config.encoder.layout}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    if (!resumeDir && existsSync(checkpointPath(outDir))) {
-      throw new ConfigError(
-        '--out',
-        'a directory without a checkpoint (use --resume to continue it)',
-        outDir,
-        'command line',
-      );
-    }
-    const backend = await initBackend(
-      ((values.backend as string | undefined) ?? 'auto') as BackendName,
-    );
-    const source = await makeSource(config);
-    const trainer = resumeDir
-      ? await AudioTrainer.resume(resumeDir, config, source, { addModule })
-      : AudioTrainer.create(config, source);
-    mkdirSync(outDir, { recursive: true });
-    const logFile = join(outDir, 'train-log.jsonl');
-    const quiet = Boolean(values.quiet);
-    process.stderr.write(
-      `gim train: ${config.encoder.layout} (${trainer.model.modules.length} module${trainer.model.modules.length > 1 ? 's' : ''}), ` +
-        `${config.data.source === 'tones' ? 'generated tones' : config.data.dir}, backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ` +
-        `steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
-    );
-
-    const session = startTrainingSession({
-      logFile,
-      startStep: trainer.step,
-      totalSteps: config.train.steps,
-      logEvery: config.train.logEvery,
-      quiet,
-    });
-    const skippedAtOpen = source.skipped?.length ?? 0;
-    try {
-      await trainer.run(outDir, session.callbacks);
-    } finally {
-      session.finish();
-    }
-    // Files that only failed when first read during training (large, uncached corpora).
-    if ((source.skipped?.length ?? 0) > skippedAtOpen)
-      for (const line of describeSkipped(source.skipped!))
-        process.stderr.write(`gim train: ${line}\n`);
-    process.stderr.write(
-      `gim train: saved ${checkpointPath(outDir)} at step ${trainer.step}; log ${logFile}\n`,
-    );
-    trainer.dispose();
-    return session.stopRequested() ? 130 : 0;
+    if (modality === 'vision')
+      return runTraining((await import('./train-vision.js')).VISION_TRAIN, values);
+    return runTraining(AUDIO_TRAIN, values);
   },
 };
 
+const AUDIO_TRAIN: TrainSpec<AudioGimConfig, AudioGimModel, AudioBatchSource> = {
+  help: HELP,
+  label: 'gim train',
+  modality: () => audioModality,
+  defaults: DEFAULT_AUDIO_CONFIG,
+  dataFlags(values, flags) {
+    if (typeof values.data === 'string')
+      flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
+  },
+  runName: (config) => config.encoder.layout,
+  describeModel: (config) => config.encoder.layout,
+  async openSource(config) {
+    const source = await makeSource(config);
+    const skippedAtOpen = source.skipped?.length ?? 0;
+    return {
+      source,
+      description: config.data.source === 'tones' ? 'generated tones' : config.data.dir,
+      finish() {
+        // Files that only failed when first read during training (large, uncached corpora).
+        if ((source.skipped?.length ?? 0) > skippedAtOpen)
+          for (const line of describeSkipped(source.skipped!))
+            process.stderr.write(`gim train: ${line}\n`);
+      },
+    };
+  },
+};
+
+/** Checkpoint config (when resuming; one module deeper with --add-module), then preset, then flags. */
 export function resolveRunConfig(
   values: Record<string, unknown>,
   resumeDir: string | undefined,
   addModule: boolean,
 ): AudioGimConfig {
-  const layers: { source: string; values: unknown }[] = [];
-  if (resumeDir) {
-    const saved = readCheckpointConfig(resumeDir);
-    layers.push({ source: `checkpoint ${resumeDir}`, values: saved });
-    if (addModule) {
-      const depth = moduleCount(saved.encoder);
-      if (depth >= layoutModuleCount(saved.encoder.layout, saved.encoder.kernels.length)) {
-        throw new ConfigError(
-          '--add-module',
-          `a stack with fewer than all modules of layout ${saved.encoder.layout} (train with --set encoder.depth=N first)`,
-          `${depth} modules`,
-          'command line',
-        );
-      }
-      layers.push({ source: '--add-module', values: { encoder: { depth: depth + 1 } } });
-    }
-  }
-  if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
-  const flags = flagOverrides(values, DEFAULT_AUDIO_CONFIG);
-  if (values.cache === true) flags.cache = { ...((flags.cache as object) ?? {}), enabled: true };
-  if (typeof values.data === 'string')
-    flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: values.data };
-  layers.push({ source: 'flags', values: flags });
-  return resolveAudioConfig(layers);
+  return resolveTrainConfig(AUDIO_TRAIN, values, resumeDir, addModule);
 }
 
 async function makeSource(config: AudioGimConfig): Promise<AudioBatchSource> {
