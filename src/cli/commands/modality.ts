@@ -8,13 +8,18 @@ import { loadPreset, presetModality } from '../../core/config/presets.js';
 import { DEFAULT_AUDIO_CONFIG } from '../../audio/config.js';
 import { DEFAULT_VISION_CONFIG } from '../../vision/config.js';
 import { checkpointPath, loadCheckpoint } from '../../core/checkpoint.js';
+import { AUDIO_CHECKPOINT_KIND } from '../../audio/modality.js';
+import { VISION_CHECKPOINT_KIND } from '../../vision/modality.js';
 import { ConfigError, CheckpointError } from '../../errors.js';
 
 export const MODALITIES = ['audio', 'vision'] as const;
 export type Modality = (typeof MODALITIES)[number];
 
 /** Checkpoint kinds written by the trainers (meta.kind). */
-const CHECKPOINT_KINDS: Record<string, Modality> = { 'audio-gim': 'audio', 'vision-gim': 'vision' };
+const CHECKPOINT_KINDS: Record<string, Modality> = {
+  [AUDIO_CHECKPOINT_KIND]: 'audio',
+  [VISION_CHECKPOINT_KIND]: 'vision',
+};
 
 /** The modality a preset is for: its `"modality"` key, else the one whose config keys it uses. */
 export function modalityOfPreset(preset: string): Modality {
