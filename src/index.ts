@@ -70,7 +70,7 @@ export type {
   ExperimentSettings,
   ExperimentEvent,
 } from './audio/experiment.js';
-export { markdownTable, perModuleTable, perModuleSvg } from './probe/report.js';
+export { markdownTable, perModuleTable, perModuleSvg } from './audio/report.js';
 export { SupervisedAudioModel, SupervisedAudioModule } from './audio/supervised.js';
 export * from './audio/features/index.js';
 

@@ -1,10 +1,10 @@
 /**
  * Results of an audio experiment as Markdown tables and per-module SVG plots (error rate per
- * module on a log axis, like the paper's figure, spec §5.4, drawn by plot.ts).
+ * module on a log axis, like the paper's figure, spec §5.4, drawn by probe/plot.ts).
  */
-import type { ExperimentRow } from '../audio/experiment.js';
-import type { ProbeResult } from './linear-probe.js';
-import { errorRateAxis, lineChartSvg } from './plot.js';
+import type { ExperimentRow } from './experiment.js';
+import type { ProbeResult } from '../probe/linear-probe.js';
+import { errorRateAxis, lineChartSvg } from '../probe/plot.js';
 
 const pct = (r: ProbeResult | null | undefined): string =>
   r ? (100 * r.accuracy).toFixed(1) : '–';

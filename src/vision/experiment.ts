@@ -8,7 +8,8 @@
 import { resolveVisionConfig, visionPipeline, type VisionGimConfig } from './config.js';
 import { VisionTrainer, buildVisionModel } from './trainer.js';
 import { VisionBatchSource, openVisionSet } from './data.js';
-import { probeModules, type ModuleProbeResult } from './probes.js';
+import { probeModules, type ModuleProbeResult, type ProbeOptions } from './probes.js';
+import type { VisionGimModel } from './model.js';
 import { accuracyAxis, lineChartSvg } from '../probe/plot.js';
 
 export const VISION_METHODS = ['gim', 'cpc', 'supervised', 'greedy-supervised', 'random'] as const;
@@ -64,6 +65,42 @@ export interface ExperimentProgress {
   }): void;
 }
 
+/**
+ * Probes every module of `model` on the first N labelled-train images and tests on the first N
+ * test images (N from config.probe, 0 = all): the same images for every method, and the
+ * supervised methods train on exactly the labelled images the probes use. The model is only read.
+ */
+export function probeFirstImages(
+  model: VisionGimModel,
+  config: VisionGimConfig,
+  options: ProbeOptions,
+  limits: { trainImages: number; testImages: number } = config.probe,
+): { modules: ModuleProbeResult[]; trainImages: number; testImages: number } {
+  const trainSet = openVisionSet(config.data, 'labelled-train');
+  const testSet = openVisionSet(config.data, 'test');
+  try {
+    const first = (count: number, limit: number): Int32Array =>
+      Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
+    const trainIdx = first(trainSet.count, limits.trainImages);
+    const testIdx = first(testSet.count, limits.testImages);
+    const pipeline = visionPipeline(config.data);
+    const modules = probeModules(
+      model,
+      pipeline,
+      trainSet,
+      trainIdx,
+      testSet,
+      testIdx,
+      10,
+      options,
+    );
+    return { modules, trainImages: trainIdx.length, testImages: testIdx.length };
+  } finally {
+    trainSet.close();
+    testSet.close();
+  }
+}
+
 /** Trains and probes one method. */
 export async function runVisionMethod(
   base: VisionGimConfig,
@@ -73,69 +110,18 @@ export async function runVisionMethod(
 ): Promise<MethodResult> {
   const config = methodConfig(base, method);
   const t0 = performance.now();
-  let model;
-  let finalLoss: number[] = [];
-  if (method === 'random') {
-    model = buildVisionModel(config);
-  } else {
-    const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
-    const set = openVisionSet(config.data, split);
-    const source = new VisionBatchSource(
-      set,
-      config.data,
-      config.train.batchSize,
-      config.train.seed + 2,
-      split === 'labelled-train' ? config.probe.trainImages : 0,
-    );
-    const trainer = VisionTrainer.create(config, source, backend);
-    const records = await trainer.run(null, {
-      onStep: (r) =>
-        progress({
-          method,
-          phase: 'train',
-          step: r.step,
-          steps: config.train.steps,
-          text: r.modules.map((m) => m?.loss.toFixed(3) ?? '-').join(' '),
-        }),
-    });
-    const tail = records.slice(Math.floor(records.length * 0.9));
-    finalLoss = trainer.model.modules.map(
-      (_, m) => tail.reduce((a, r) => a + (r.modules[m]?.loss ?? 0), 0) / Math.max(1, tail.length),
-    );
-    for (const o of trainer.optimizers) o.dispose();
-    model = trainer.model;
-    set.close();
-  }
+  const { model, finalLoss } = await trainMethod(config, method, backend, progress);
   const t1 = performance.now();
   progress({ method, phase: 'probe' });
-  const trainSet = openVisionSet(config.data, 'labelled-train');
-  const testSet = openVisionSet(config.data, 'test');
-  // The first N images of each split, the same for every method; the supervised ones train on
-  // exactly the labelled images the probes use.
-  const first = (count: number, limit: number): Int32Array =>
-    Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
-  const trainIdx = first(trainSet.count, config.probe.trainImages);
-  const testIdx = first(testSet.count, config.probe.testImages);
-  const modules = probeModules(
-    model,
-    visionPipeline(config.data),
-    trainSet,
-    trainIdx,
-    testSet,
-    testIdx,
-    10,
-    {
-      epochs: config.probe.epochs,
-      learningRate: config.probe.learningRate,
-      batchSize: config.probe.batchSize,
-      encodeBatch: 32,
-      seed: base.train.seed + 200,
-      standardize: config.probe.standardize,
-    },
-  );
+  const { modules } = probeFirstImages(model, config, {
+    epochs: config.probe.epochs,
+    learningRate: config.probe.learningRate,
+    batchSize: config.probe.batchSize,
+    encodeBatch: 32,
+    seed: base.train.seed + 200,
+    standardize: config.probe.standardize,
+  });
   model.dispose();
-  trainSet.close();
-  testSet.close();
   return {
     method,
     label: METHOD_LABELS[method],
@@ -146,6 +132,46 @@ export async function runVisionMethod(
     finalLoss,
     modules,
   };
+}
+
+/**
+ * Trains the encoder of one method (the random method: none) and returns it with the mean
+ * training loss per module over the last 10 % of steps.
+ */
+async function trainMethod(
+  config: VisionGimConfig,
+  method: VisionMethod,
+  backend: string,
+  progress: ExperimentProgress,
+): Promise<{ model: VisionGimModel; finalLoss: number[] }> {
+  if (method === 'random') return { model: buildVisionModel(config), finalLoss: [] };
+  const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
+  const set = openVisionSet(config.data, split);
+  const source = new VisionBatchSource(
+    set,
+    config.data,
+    config.train.batchSize,
+    config.train.seed + 2,
+    split === 'labelled-train' ? config.probe.trainImages : 0,
+  );
+  const trainer = VisionTrainer.create(config, source, backend);
+  const records = await trainer.run(null, {
+    onStep: (r) =>
+      progress({
+        method,
+        phase: 'train',
+        step: r.step,
+        steps: config.train.steps,
+        text: r.modules.map((m) => m?.loss.toFixed(3) ?? '-').join(' '),
+      }),
+  });
+  const tail = records.slice(Math.floor(records.length * 0.9));
+  const finalLoss = trainer.model.modules.map(
+    (_, m) => tail.reduce((a, r) => a + (r.modules[m]?.loss ?? 0), 0) / Math.max(1, tail.length),
+  );
+  for (const o of trainer.optimizers) o.dispose();
+  set.close();
+  return { model: trainer.model, finalLoss };
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');

@@ -193,17 +193,7 @@ export function probeModules(
       }
       if (scales) feats = feats.map((f, m) => standardized(f, scales![m]!));
       const order = rng.permutation(trainIdx.length);
-      const sums = probes.map(() => 0);
-      let batches = 0;
-      for (let start = 0; start < order.length; start += opts.batchSize) {
-        const rows = order.subarray(start, Math.min(order.length, start + opts.batchSize));
-        const labels = Int32Array.from(rows, (r) => trainLabels[r]!);
-        probes.forEach(
-          (probe, m) => (sums[m]! += probe.step(rowsOf(feats[m]!, channels[m]!, rows), labels)),
-        );
-        batches += 1;
-      }
-      lastLoss = sums.map((v) => v / batches);
+      lastLoss = trainEpoch(probes, feats, order, trainLabels, opts.batchSize);
     }
     return testModules(
       probes,
@@ -215,6 +205,27 @@ export function probeModules(
   } finally {
     probes.forEach((p) => p.dispose());
   }
+}
+
+/** One pass over `order` in batches: one Adam step per probe per batch; mean loss per probe. */
+function trainEpoch(
+  probes: readonly LinearProbe[],
+  features: readonly Float32Array[],
+  order: Int32Array,
+  labels: Int32Array,
+  batchSize: number,
+): number[] {
+  const sums = probes.map(() => 0);
+  let batches = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const rows = order.subarray(start, Math.min(order.length, start + batchSize));
+    const batchLabels = Int32Array.from(rows, (r) => labels[r]!);
+    probes.forEach(
+      (probe, m) => (sums[m]! += probe.step(rowsOf(features[m]!, probe.dim, rows), batchLabels)),
+    );
+    batches += 1;
+  }
+  return sums.map((v) => v / batches);
 }
 
 /** Scores every module's probe on the centre crop of the test images (untrained: class 0). */

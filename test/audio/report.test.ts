@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { markdownTable, perModuleSvg, perModuleTable } from '../../src/probe/report.js';
+import { markdownTable, perModuleSvg, perModuleTable } from '../../src/audio/report.js';
 import type { ExperimentRow } from '../../src/audio/experiment.js';
 import type { ProbeResult } from '../../src/probe/linear-probe.js';
 

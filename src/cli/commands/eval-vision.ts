@@ -5,11 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseFlags, type Options } from '../args.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
-import { visionPipeline } from '../../vision/config.js';
 import { loadVisionModel } from '../../vision/trainer.js';
-import { openVisionSet } from '../../vision/data.js';
 import { ConfigError } from '../../errors.js';
-import { probeModules } from '../../vision/probes.js';
+import { probeFirstImages } from '../../vision/experiment.js';
 
 const EVAL_HELP = `usage: gim eval --checkpoint DIR [options]   (vision checkpoint)
 
@@ -61,26 +59,15 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
     seed: num('seed', config.train.seed + 200),
     standardize: config.probe.standardize,
   };
-  const trainSet = openVisionSet(config.data, 'labelled-train');
-  const testSet = openVisionSet(config.data, 'test');
-  const first = (count: number, limit: number): Int32Array =>
-    Int32Array.from({ length: limit === 0 ? count : Math.min(limit, count) }, (_, i) => i);
-  const trainIdx = first(trainSet.count, num('train-images', config.probe.trainImages));
-  const testIdx = first(testSet.count, num('test-images', config.probe.testImages));
   process.stderr.write(
     `gim eval (vision): ${values.checkpoint} (step ${step}, ${config.encoder.layout} ${config.loss.objective}), backend ${backend.name}, ` +
-      `probe ${probe.epochs} epochs on ${trainIdx.length} ${trainSet.name} images, test on ${testIdx.length} ${testSet.name} images\n`,
+      `probe ${probe.epochs} epochs\n`,
   );
-  const modules = probeModules(
-    model,
-    visionPipeline(config.data),
-    trainSet,
-    trainIdx,
-    testSet,
-    testIdx,
-    10,
-    probe,
-  );
+  const { modules, trainImages, testImages } = probeFirstImages(model, config, probe, {
+    trainImages: num('train-images', config.probe.trainImages),
+    testImages: num('test-images', config.probe.testImages),
+  });
+  process.stderr.write(`trained on ${trainImages} images, tested on ${testImages}\n`);
   model.dispose();
   for (const m of modules) {
     process.stdout.write(

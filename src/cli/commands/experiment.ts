@@ -16,6 +16,7 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/sele
 import { PRESET_DIR, loadPreset } from '../../core/config/presets.js';
 import { ConfigError } from '../../errors.js';
 import { describeSkipped } from '../../audio/data/skipped.js';
+import type { AudioCorpus } from '../../audio/data/index.js';
 import {
   DEFAULT_AUDIO_CONFIG,
   resolveAudioConfig,
@@ -34,7 +35,7 @@ import {
   markdownTable,
   perModuleSvg,
   perModuleTable,
-} from '../../probe/report.js';
+} from '../../audio/report.js';
 
 const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
        gim experiment vision ... (see gim experiment vision --help)
@@ -140,6 +141,44 @@ export const command: CommandModule = {
 
 /** Shared by `gim experiment audio` and `gim demo`: run, print the table, write the files. */
 export async function runExperimentCli(o: ExperimentCliOptions): Promise<ExperimentRow[]> {
+  const { model, settings } = resolveExperiment(o);
+  const backend = await initBackend(o.backend);
+  await o.beforeRun?.({ model, settings });
+  const { openLibriSpeech } = await import('../../audio/data/index.js');
+  const corpus = await openLibriSpeech(o.data, {
+    windowSamples: model.data.windowSamples,
+    onProblem: model.data.strict ? 'error' : 'skip',
+  });
+  for (const line of describeSkipped(corpus.skipped))
+    process.stderr.write(`gim experiment: ${line}\n`);
+  process.stderr.write(
+    `gim experiment: ${settings.methods.join(', ')} on ${o.data} (${corpus.speakers.length} speakers, ${corpus.ids('train').length}/${corpus.ids('test').length} train/test utterances, ` +
+      `${corpus.phoneClasses} phone classes), backend ${backend.name}, out ${o.out}\n`,
+  );
+  mkdirSync(o.out, { recursive: true });
+  const started = Date.now();
+  const progress = progressLine();
+  const print = eventPrinter(started, progress);
+  const rows = await runAudioExperiment({
+    corpus,
+    model,
+    settings,
+    checkpointRoot: join(o.out, 'checkpoints'),
+    onEvent: (e: ExperimentEvent) => {
+      print(e);
+      o.onEvent?.(e);
+    },
+  });
+  progress.done();
+  writeResults(o, rows, { corpus, backend: backend.name, started, settings });
+  return rows;
+}
+
+/** The model config (preset, then flags) and the experiment settings (preset, file, --methods). */
+function resolveExperiment(o: ExperimentCliOptions): {
+  model: AudioGimConfig;
+  settings: ExperimentSettings;
+} {
   const layers: { source: string; values: unknown }[] = [];
   const settingsLayers: { source: string; values: unknown }[] = [];
   if (o.preset) {
@@ -159,60 +198,52 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
       values: { methods: o.methods.split(',').map((m) => m.trim()) },
     });
   const settings = resolveExperimentSettings(settingsLayers);
+  return { model, settings };
+}
 
-  const backend = await initBackend(o.backend);
-  await o.beforeRun?.({ model, settings });
-  const { openLibriSpeech } = await import('../../audio/data/index.js');
-  const corpus = await openLibriSpeech(o.data, {
-    windowSamples: model.data.windowSamples,
-    onProblem: model.data.strict ? 'error' : 'skip',
-  });
-  for (const line of describeSkipped(corpus.skipped))
-    process.stderr.write(`gim experiment: ${line}\n`);
-  process.stderr.write(
-    `gim experiment: ${settings.methods.join(', ')} on ${o.data} (${corpus.speakers.length} speakers, ${corpus.ids('train').length}/${corpus.ids('test').length} train/test utterances, ` +
-      `${corpus.phoneClasses} phone classes), backend ${backend.name}, out ${o.out}\n`,
-  );
-  mkdirSync(o.out, { recursive: true });
-  const started = Date.now();
-  const progress = progressLine();
+/** Prints experiment events as progress lines, at least every 15 s and at each end. */
+function eventPrinter(
+  started: number,
+  progress: ReturnType<typeof progressLine>,
+): (e: ExperimentEvent) => void {
   let lastPrinted = 0;
-  const rows = await runAudioExperiment({
-    corpus,
-    model,
-    settings,
-    checkpointRoot: join(o.out, 'checkpoints'),
-    onEvent: (e: ExperimentEvent) => {
-      const elapsed = formatSeconds((Date.now() - started) / 1000);
-      const periodic = Date.now() - lastPrinted > 15000;
-      if (e.kind === 'start') {
-        progress.done();
-        process.stderr.write(`[${elapsed}] ${e.index + 1}/${e.count} ${e.method}\n`);
-      } else if (e.kind === 'train') {
-        const force = periodic || e.step === e.steps || e.step === 1;
-        if (force) lastPrinted = Date.now();
-        progress.update(
-          `[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`,
-          force,
-        );
-      } else if (e.kind === 'eval') {
-        const { phase, done, total } = e.progress;
-        const force = periodic || done === total;
-        if (force) lastPrinted = Date.now();
-        progress.update(`[${elapsed}]   ${e.method} ${phase} ${done}/${total}`, force);
-      } else {
-        progress.done();
-        const last = e.row.modules[e.row.modules.length - 1];
-        const acc = (r: { accuracy: number } | null | undefined): string =>
-          r ? `${(100 * r.accuracy).toFixed(1)} %` : '–';
-        process.stderr.write(
-          `[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`,
-        );
-      }
-      o.onEvent?.(e);
-    },
-  });
-  progress.done();
+  return (e) => {
+    const elapsed = formatSeconds((Date.now() - started) / 1000);
+    const periodic = Date.now() - lastPrinted > 15000;
+    if (e.kind === 'start') {
+      progress.done();
+      process.stderr.write(`[${elapsed}] ${e.index + 1}/${e.count} ${e.method}\n`);
+    } else if (e.kind === 'train') {
+      const force = periodic || e.step === e.steps || e.step === 1;
+      if (force) lastPrinted = Date.now();
+      progress.update(
+        `[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`,
+        force,
+      );
+    } else if (e.kind === 'eval') {
+      const { phase, done, total } = e.progress;
+      const force = periodic || done === total;
+      if (force) lastPrinted = Date.now();
+      progress.update(`[${elapsed}]   ${e.method} ${phase} ${done}/${total}`, force);
+    } else {
+      progress.done();
+      const last = e.row.modules[e.row.modules.length - 1];
+      const acc = (r: { accuracy: number } | null | undefined): string =>
+        r ? `${(100 * r.accuracy).toFixed(1)} %` : '–';
+      process.stderr.write(
+        `[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`,
+      );
+    }
+  };
+}
+
+/** results.md, results.json and the two per-module plots into o.out; the tables to stdout. */
+function writeResults(
+  o: ExperimentCliOptions,
+  rows: readonly ExperimentRow[],
+  run: { corpus: AudioCorpus; backend: string; started: number; settings: ExperimentSettings },
+): void {
+  const { corpus, started, settings } = run;
   const date = new Date().toISOString();
   const table = markdownTable(rows, corpus.speakers.length, corpus.phoneClasses);
   const md = [
@@ -220,7 +251,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
     '',
     `Command: \`${o.commandLine}\``,
     '',
-    `Corpus ${o.data}: ${corpus.speakers.length} speakers, ${corpus.ids('train').length} train / ${corpus.ids('test').length} test utterances. Backend ${backend.name}. Wall time ${formatSeconds((Date.now() - started) / 1000)}.`,
+    `Corpus ${o.data}: ${corpus.speakers.length} speakers, ${corpus.ids('train').length} train / ${corpus.ids('test').length} test utterances. Backend ${run.backend}. Wall time ${formatSeconds((Date.now() - started) / 1000)}.`,
     '',
     '## Final module (linear probes, test split)',
     '',
@@ -244,7 +275,7 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   writeFileSync(join(o.out, 'results.md'), md);
   writeFileSync(
     join(o.out, 'results.json'),
-    `${JSON.stringify({ started: new Date(started).toISOString(), date, command: o.commandLine, data: o.data, backend: backend.name, settings, rows }, null, 1)}\n`,
+    `${JSON.stringify({ started: new Date(started).toISOString(), date, command: o.commandLine, data: o.data, backend: run.backend, settings, rows }, null, 1)}\n`,
   );
   writeFileSync(
     join(o.out, 'per-module-speaker.svg'),
@@ -257,5 +288,4 @@ export async function runExperimentCli(o: ExperimentCliOptions): Promise<Experim
   process.stdout.write(
     `${table}\n\nper module (speaker accuracy %):\n${perModuleTable(rows, 'speaker')}\n\nwritten: ${join(o.out, 'results.md')}, results.json, per-module-{speaker,phone}.svg\n`,
   );
-  return rows;
 }
