@@ -5,10 +5,19 @@
  * (tf.profile's peakBytes, the analogue of PyTorch's max_memory_allocated).
  *
  *   npx tsx bench/memory.ts [--backend native] [--batch 8] [--channels 512] [--json out.json]
- *   npx tsx bench/memory.ts --modality vision [--batch 32]   (paper ResNet, 7×7 grid of 16×16 patches)
+ *   npx tsx bench/memory.ts --modality vision [--batch 8,32] [--json out.json]
+ *
+ * Vision is measured in real training runs of the shared Trainer (paper ResNet, vision-paper
+ * preset, Fashion-MNIST: 7×7 grid of 8×8 patches), each run in its own process so that its peak
+ * RSS is its own: end-to-end CPC, simultaneous GIM, and sequential GIM with the activation cache
+ * (`gim train --schedule sequential --cache`: module m trains alone from module m−1's cached
+ * outputs). Peak tensor bytes come from the trainer's `train.peakMemoryEvery` (tf.profile over a
+ * whole step, everything live included: weights and Adam moments of every module, the batch).
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { initBackend, type BackendName } from '../src/backend/select.js';
@@ -19,7 +28,9 @@ import { AudioGimModel } from '../src/audio/model.js';
 import { Adam } from '../src/nn/adam.js';
 import { trainStackStep, type IsolatedModule } from '../src/core/train-step.js';
 import { resolveVisionConfig } from '../src/vision/config.js';
-import { VisionGimModel } from '../src/vision/model.js';
+import { VisionBatchSource, openVisionSet } from '../src/vision/data.js';
+import { VisionTrainer } from '../src/vision/trainer.js';
+import { loadPreset } from '../src/core/config/presets.js';
 import { toneBatch } from '../src/audio/data/tones.js';
 
 const { values } = parseArgs({
@@ -29,6 +40,10 @@ const { values } = parseArgs({
     channels: { type: 'string', default: '512' },
     json: { type: 'string' },
     modality: { type: 'string', default: 'audio' },
+    /** Vision: which runs (cpc, simultaneous, sequential), at every --batch size. */
+    runs: { type: 'string', default: 'cpc,simultaneous,sequential' },
+    /** Internal: run one vision training configuration (JSON) in this process and print its figures. */
+    'vision-run': { type: 'string' },
   },
 });
 // Provenance for docs/benchmarks.md: start time, commit (-dirty: uncommitted changes) and load.
@@ -38,9 +53,13 @@ const commit =
   'unknown';
 const loadAtStart = loadavg();
 const backend = await initBackend(values.backend as BackendName);
-const batch = Number(values.batch);
+const batch = Number(values.batch.split(',')[0]);
 const channels = Number(values.channels);
 const GiB = 2 ** 30;
+if (values['vision-run']) {
+  await visionRun(JSON.parse(values['vision-run']) as VisionRun);
+  process.exit(0);
+}
 
 async function peakOf(fn: () => void): Promise<{ peak: number; seconds: number }> {
   fn(); // warm-up: kernels, primitive caches
@@ -62,7 +81,15 @@ function build(layout: 'cpc' | 'gim-6', depth: number) {
   return { config, model, optimizers };
 }
 
-const rows: { schedule: string; modules: number; peakGiB: number; seconds: number }[] = [];
+const rows: {
+  schedule: string;
+  modules: number;
+  peakGiB: number;
+  seconds: number;
+  images?: number;
+  peakRssGiB?: number;
+  residentGiB?: number;
+}[] = [];
 
 /** A stop-gradient (identity forward, zero gradient): the reference's `.detach()` inside one tape. */
 const detach = tf.customGrad(((x: Tensor) => ({
@@ -161,94 +188,145 @@ x.dispose();
 
 report();
 
-async function visionRows(): Promise<void> {
-  const images = batch;
-  const r = new Rng(3);
-  const patches = tf.tensor(
-    Float32Array.from({ length: images * 49 * 256 }, () => r.normal()),
-    [images * 49, 16, 16, 1],
-  );
-  const make = (layout: 'gim' | 'cpc') => {
+interface VisionRun {
+  readonly layout: 'gim' | 'cpc';
+  readonly schedule: 'simultaneous' | 'sequential';
+  readonly images: number;
+}
+
+/** Peak figures of one vision run, from its step records (this process only). */
+async function visionRun(run: VisionRun): Promise<void> {
+  const cacheRoot = mkdtempSync(join(tmpdir(), 'gim-bench-cache-'));
+  try {
     const config = resolveVisionConfig([
-      { source: 'bench', values: { encoder: { layout }, train: { batchSize: images } } },
+      loadPreset('vision-paper'),
+      {
+        source: 'bench',
+        values: {
+          encoder: { layout: run.layout },
+          train: {
+            batchSize: run.images,
+            schedule: run.schedule,
+            // Sequential: one step per module. Simultaneous: a second, warm step (same peak).
+            steps: run.layout === 'cpc' ? 1 : run.schedule === 'sequential' ? 3 : 2,
+            stepsPerModule: run.schedule === 'sequential' ? 1 : 0,
+            peakMemoryEvery: 1,
+          },
+          cache: {
+            enabled: run.schedule === 'sequential',
+            dir: cacheRoot,
+            images: run.images,
+            shardItems: run.images,
+          },
+        },
+      },
     ]);
-    const model = new VisionGimModel(config.encoder, config.loss, 7, new Rng(0));
-    const optimizers = model.modules.map((m) => new Adam(m.namedParameters(), 2e-4));
-    return { model, optimizers };
-  };
-  const free = (m: { model: VisionGimModel; optimizers: Adam[] }): void => {
-    m.model.dispose();
-    for (const o of m.optimizers) o.dispose();
-  };
-  const cpc = make('cpc');
-  const rc = await peakOf(() =>
-    trainStackStep(cpc.model.modules as unknown as IsolatedModule[], cpc.optimizers, patches, rng),
-  );
-  rows.push({
-    schedule: 'end-to-end CPC (+ PixelCNN)',
-    modules: 1,
-    peakGiB: rc.peak / GiB,
-    seconds: rc.seconds,
-  });
-  free(cpc);
-  const gim = make('gim');
-  const mods = gim.model.modules as unknown as IsolatedModule[];
-  for (let d = 1; d <= 3; d++) {
-    const rr = await peakOf(() => trainStackStep(mods.slice(0, d), gim.optimizers, patches, rng));
-    rows.push({
-      schedule: 'simultaneous GIM',
-      modules: d,
-      peakGiB: rr.peak / GiB,
-      seconds: rr.seconds,
-    });
-    const jj = await peakOf(() => jointStep(mods.slice(0, d), gim.optimizers, patches, rng));
-    rows.push({
-      schedule: 'simultaneous GIM, one joint backward (reference style)',
-      modules: d,
-      peakGiB: jj.peak / GiB,
-      seconds: jj.seconds,
-    });
-  }
-  // Sequential with the cache: module d alone, on its predecessor's stored (un-pooled) patch maps.
-  let input = patches;
-  let worst = 0;
-  for (let d = 1; d <= 3; d++) {
-    const rr = await peakOf(() =>
-      trainStackStep([mods[d - 1]!], [gim.optimizers[d - 1]!], input, rng),
+    const set = openVisionSet(config.data, 'self-supervised');
+    const source = new VisionBatchSource(set, config.data, run.images, config.train.seed + 2);
+    const trainer = VisionTrainer.create(config, source, backend.name);
+    const records = await trainer.run(null);
+    trainer.dispose();
+    set.close();
+    console.log(
+      JSON.stringify(
+        records.map((r) => ({
+          modules: r.modules.map((m) => m !== null),
+          seconds: r.seconds,
+          peakTensorBytes: r.memory.peakTensorBytes,
+          residentTensorBytes: r.memory.tensorBytes,
+          peakRssBytes: r.memory.peakRssBytes,
+        })),
+      ),
     );
-    worst = Math.max(worst, rr.peak);
-    rows.push({
-      schedule: 'sequential GIM + cache (module alone)',
-      modules: d,
-      peakGiB: rr.peak / GiB,
-      seconds: rr.seconds,
-    });
-    const next = tf.tidy(() => gim.model.modules[d - 1]!.forward(input).z);
-    if (input !== patches) input.dispose();
-    input = next;
+  } finally {
+    rmSync(cacheRoot, { recursive: true, force: true });
   }
-  rows.push({
-    schedule: 'sequential GIM + cache (peak over modules)',
-    modules: 3,
-    peakGiB: worst / GiB,
-    seconds: Number.NaN,
-  });
-  input.dispose();
-  patches.dispose();
-  free(gim);
+}
+
+/** Each configuration in a child process (own peak RSS), at every --batch size. */
+async function visionRows(): Promise<void> {
+  const runs: (VisionRun & { name: string })[] = [];
+  for (const images of values.batch.split(',').map(Number)) {
+    runs.push({
+      name: 'end-to-end CPC (+ PixelCNN)',
+      layout: 'cpc',
+      schedule: 'simultaneous',
+      images,
+    });
+    runs.push({ name: 'simultaneous GIM', layout: 'gim', schedule: 'simultaneous', images });
+    runs.push({ name: 'sequential GIM + cache', layout: 'gim', schedule: 'sequential', images });
+  }
+  for (const run of runs) {
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        process.argv[1]!,
+        '--backend',
+        backend.name,
+        '--vision-run',
+        JSON.stringify(run),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    const last = child.stdout.trim().split('\n').at(-1) ?? '';
+    if (child.status !== 0 || !last.startsWith('[')) {
+      rows.push({
+        schedule: `${run.name}: failed (${child.stderr.trim().split('\n').at(-1)})`,
+        modules: 0,
+        images: run.images,
+        peakGiB: Number.NaN,
+        seconds: Number.NaN,
+      });
+      continue;
+    }
+    const steps = JSON.parse(last) as {
+      modules: boolean[];
+      seconds: number;
+      peakTensorBytes: number;
+      residentTensorBytes: number;
+      peakRssBytes: number;
+    }[];
+    for (const step of steps)
+      rows.push({
+        schedule: run.name,
+        // The module that trained (sequential), or how many trained together.
+        modules:
+          run.schedule === 'sequential'
+            ? step.modules.indexOf(true) + 1
+            : step.modules.filter(Boolean).length,
+        images: run.images,
+        peakGiB: step.peakTensorBytes / GiB,
+        residentGiB: step.residentTensorBytes / GiB,
+        peakRssGiB: step.peakRssBytes / GiB,
+        seconds: step.seconds,
+      });
+  }
 }
 
 function report(): void {
-  const shape =
-    values.modality === 'vision'
-      ? `${batch} images × 49 patches of 16×16, paper ResNet (3 modules)`
-      : `batch ${batch} × 20480 samples, ${channels} channels`;
+  const vision = values.modality === 'vision';
+  const shape = vision
+    ? `vision-paper ResNet on Fashion-MNIST (49 patches of 8×8 per image), images per batch ${values.batch}`
+    : `batch ${batch} × 20480 samples, ${channels} channels`;
   console.log(`backend ${backend.name} (${backend.threads} threads), ${shape}`);
-  console.log('| schedule | modules | peak tensor memory (GiB) | step (s) |\n|---|---|---|---|');
-  for (const r of rows)
+  const fmt = (x: number | undefined, digits: number): string =>
+    x === undefined || Number.isNaN(x) ? '' : x.toFixed(digits);
+  if (vision) {
     console.log(
-      `| ${r.schedule} | ${r.modules} | ${r.peakGiB.toFixed(3)} | ${Number.isNaN(r.seconds) ? '' : r.seconds.toFixed(2)} |`,
+      '| run | images | module(s) | peak tensor memory (GiB) | resident after step (GiB) | peak RSS so far (GiB) | step (s) |\n|---|---|---|---|---|---|---|',
     );
+    for (const r of rows)
+      console.log(
+        `| ${r.schedule} | ${r.images} | ${r.modules} | ${fmt(r.peakGiB, 3)} | ${fmt(r.residentGiB, 3)} | ${fmt(r.peakRssGiB, 2)} | ${fmt(r.seconds, 1)} |`,
+      );
+  } else {
+    console.log('| schedule | modules | peak tensor memory (GiB) | step (s) |\n|---|---|---|---|');
+    for (const r of rows)
+      console.log(
+        `| ${r.schedule} | ${r.modules} | ${r.peakGiB.toFixed(3)} | ${fmt(r.seconds, 2)} |`,
+      );
+  }
   if (values.json)
     writeFileSync(
       values.json,
@@ -256,7 +334,7 @@ function report(): void {
         {
           backend,
           modality: values.modality,
-          batch,
+          batch: values.batch,
           channels,
           started,
           date: new Date().toISOString(),
