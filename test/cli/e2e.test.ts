@@ -479,8 +479,8 @@ describe('flag mistakes', () => {
         /expected the experiment name "audio" or "vision", found "visio"/,
       ],
       [
-        ['experiment', 'vision', '--methods', 'gim'],
-        /gim experiment vision: .*Unknown option '--methods'/,
+        ['experiment', 'vision', '--settings', 'probe.json'],
+        /gim experiment vision: .*Unknown option '--settings'/,
       ],
       [['--backend', 'wasm'], /expected a command/],
       [['data', '--bogus', 'check', corpus], /gim data: Unknown option '--bogus'/],

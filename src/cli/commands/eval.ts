@@ -8,12 +8,15 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/sele
 import { loadPreset } from '../../core/config/presets.js';
 import { ConfigError, DataError } from '../../errors.js';
 import { describeSkipped } from '../../audio/data/skipped.js';
+import type { AudioCorpus } from '../../audio/data/index.js';
+import type { AudioGimConfig } from '../../audio/config.js';
 import { layerEncoder, loadAudioModel } from '../../audio/encoders.js';
 import {
   PROBE_KINDS,
   evaluateEncoder,
   resolveProbeSettings,
   type ModuleProbes,
+  type ProbeSettings,
 } from '../../audio/probes.js';
 import type { ProbeResult } from '../../probe/linear-probe.js';
 
@@ -72,60 +75,13 @@ export const command: CommandModule = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (typeof dir !== 'string')
-      throw new ConfigError(
-        '--checkpoint',
-        'a checkpoint folder written by `gim train`',
-        undefined,
-        'command line',
-      );
-    if (!existsSync(dir)) throw new DataError(dir, 'checkpoint folder does not exist');
-    if (!statSync(dir).isDirectory())
-      throw new DataError(dir, 'expected a checkpoint folder, found a file');
-    const overrides: { source: string; values: unknown }[] = [];
-    if (typeof values.settings === 'string') overrides.push(loadPreset(values.settings));
-    const flagValues: Record<string, unknown> = {};
-    if (typeof values.probe === 'string') {
-      if (!(PROBE_KINDS as readonly string[]).includes(values.probe))
-        throw new ConfigError('--probe', PROBE_KINDS.join(' | '), values.probe, 'command line');
-      flagValues.probes = values.probe;
-    }
-    if (values['per-module']) flagValues.perModule = true;
-    if (typeof values.epochs === 'string') {
-      const n = Number(values.epochs);
-      if (!Number.isInteger(n) || n <= 0)
-        throw new ConfigError('--epochs', 'a positive integer', values.epochs, 'command line');
-      flagValues.speaker = { epochs: n };
-      flagValues.phone = { epochs: n };
-    }
-    overrides.push({ source: 'flags', values: flagValues });
-    const settings = resolveProbeSettings(overrides);
-
+    checkCheckpointFolder(dir);
+    const settings = probeSettingsFromFlags(values);
     const backend = await initBackend(
       ((values.backend as string | undefined) ?? 'auto') as BackendName,
     );
     const { config, model } = loadAudioModel(dir);
-    const data =
-      typeof values.data === 'string'
-        ? values.data
-        : config.data.source === 'librispeech'
-          ? config.data.dir
-          : null;
-    if (!data) {
-      model.dispose();
-      throw new ConfigError(
-        '--data',
-        'a corpus folder (this checkpoint was trained on generated tones, which have no labels)',
-        undefined,
-        'command line',
-      );
-    }
-    const { openLibriSpeech } = await import('../../audio/data/index.js');
-    // --strict, or a checkpoint trained with data.strict: a corpus problem stops the evaluation.
-    const corpus = await openLibriSpeech(data, {
-      windowSamples: config.data.windowSamples,
-      onProblem: values.strict || config.data.strict ? 'error' : 'skip',
-    });
+    const { data, corpus } = await openCorpus(values, config, model);
     for (const line of describeSkipped(corpus.skipped)) process.stderr.write(`gim eval: ${line}\n`);
     process.stderr.write(
       `gim eval: ${dir} (${config.encoder.layout}, ${model.modules.length} modules) on ${data}: ${corpus.speakers.length} speakers, ` +
@@ -160,6 +116,72 @@ export const command: CommandModule = {
     return 0;
   },
 };
+
+/** The labelled corpus to probe on: --data, else the checkpoint's own LibriSpeech corpus. */
+async function openCorpus(
+  values: Record<string, unknown>,
+  config: AudioGimConfig,
+  model: { dispose(): void },
+): Promise<{ data: string; corpus: AudioCorpus }> {
+  const data =
+    typeof values.data === 'string'
+      ? values.data
+      : config.data.source === 'librispeech'
+        ? config.data.dir
+        : null;
+  if (!data) {
+    model.dispose();
+    throw new ConfigError(
+      '--data',
+      'a corpus folder (this checkpoint was trained on generated tones, which have no labels)',
+      undefined,
+      'command line',
+    );
+  }
+  const { openLibriSpeech } = await import('../../audio/data/index.js');
+  // --strict, or a checkpoint trained with data.strict: a corpus problem stops the evaluation.
+  const corpus = await openLibriSpeech(data, {
+    windowSamples: config.data.windowSamples,
+    onProblem: values.strict || config.data.strict ? 'error' : 'skip',
+  });
+  return { data, corpus };
+}
+
+/** The --checkpoint flag must name an existing folder. */
+function checkCheckpointFolder(dir: unknown): asserts dir is string {
+  if (typeof dir !== 'string')
+    throw new ConfigError(
+      '--checkpoint',
+      'a checkpoint folder written by `gim train`',
+      undefined,
+      'command line',
+    );
+  if (!existsSync(dir)) throw new DataError(dir, 'checkpoint folder does not exist');
+  if (!statSync(dir).isDirectory())
+    throw new DataError(dir, 'expected a checkpoint folder, found a file');
+}
+
+/** Probe settings: --settings FILE, then --probe, --per-module and --epochs. */
+function probeSettingsFromFlags(values: Record<string, unknown>): ProbeSettings {
+  const overrides: { source: string; values: unknown }[] = [];
+  if (typeof values.settings === 'string') overrides.push(loadPreset(values.settings));
+  const flagValues: Record<string, unknown> = {};
+  if (typeof values.probe === 'string') {
+    if (!(PROBE_KINDS as readonly string[]).includes(values.probe))
+      throw new ConfigError('--probe', PROBE_KINDS.join(' | '), values.probe, 'command line');
+    flagValues.probes = values.probe;
+  }
+  if (values['per-module']) flagValues.perModule = true;
+  if (typeof values.epochs === 'string') {
+    const n = Number(values.epochs);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new ConfigError('--epochs', 'a positive integer', values.epochs, 'command line');
+    flagValues.speaker = { epochs: n };
+    flagValues.phone = { epochs: n };
+  }
+  overrides.push({ source: 'flags', values: flagValues });
+  return resolveProbeSettings(overrides);
+}
 
 function formatResults(
   results: readonly ModuleProbes[],
