@@ -18,8 +18,12 @@ export type {
   AudioDataConfig,
 } from './audio/config.js';
 export { AudioGimModel, AudioGimModule, audioModuleSpecs } from './audio/model.js';
+export { Trainer } from './core/trainer.js';
+export type { StepRecord, TrainCallbacks, ResumeOptions, ScheduleState } from './core/trainer.js';
+export type { Modality, StackModule, StackModel, InputBatch, PassBatch } from './core/modality.js';
+export { readTrainedConfig, loadTrainedModel } from './core/trainer-checkpoint.js';
 export { AudioTrainer, readCheckpointConfig } from './audio/trainer.js';
-export type { StepRecord, TrainCallbacks } from './audio/trainer.js';
+export { audioModality } from './audio/modality.js';
 export { ToneSource, CorpusSource } from './audio/batches.js';
 export type { AudioBatchSource } from './audio/batches.js';
 export { trainModuleStep, trainStackStep } from './core/train-step.js';
@@ -89,6 +93,7 @@ export {
   SupervisedHead,
 } from './vision/model.js';
 export { VisionTrainer, loadVisionModel, buildVisionModel } from './vision/trainer.js';
+export { visionModality } from './vision/modality.js';
 export { GridInfoNce, gridInfoNceWithDraw } from './losses/grid-info-nce.js';
 export { Conv2d } from './nn/conv2d.js';
 export { PixelCnn } from './nn/pixel-cnn.js';
