@@ -246,15 +246,19 @@ async function visionRun(run: VisionRun): Promise<void> {
 /** Each configuration in a child process (own peak RSS), at every --batch size. */
 async function visionRows(): Promise<void> {
   const runs: (VisionRun & { name: string })[] = [];
+  const wanted = new Set(values.runs.split(','));
   for (const images of values.batch.split(',').map(Number)) {
-    runs.push({
-      name: 'end-to-end CPC (+ PixelCNN)',
-      layout: 'cpc',
-      schedule: 'simultaneous',
-      images,
-    });
-    runs.push({ name: 'simultaneous GIM', layout: 'gim', schedule: 'simultaneous', images });
-    runs.push({ name: 'sequential GIM + cache', layout: 'gim', schedule: 'sequential', images });
+    if (wanted.has('cpc'))
+      runs.push({
+        name: 'end-to-end CPC (+ PixelCNN)',
+        layout: 'cpc',
+        schedule: 'simultaneous',
+        images,
+      });
+    if (wanted.has('simultaneous'))
+      runs.push({ name: 'simultaneous GIM', layout: 'gim', schedule: 'simultaneous', images });
+    if (wanted.has('sequential'))
+      runs.push({ name: 'sequential GIM + cache', layout: 'gim', schedule: 'sequential', images });
   }
   for (const run of runs) {
     const child = spawnSync(
