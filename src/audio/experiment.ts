@@ -151,23 +151,8 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
     release = () => encoder.dispose();
   } else if (method === 'gim' || method === 'cpc') {
     config = withLayout(o.model, method === 'gim' ? 'gim-6' : 'cpc');
-    const trainer = AudioTrainer.create(
-      config,
-      new CorpusSource(o.corpus, config.train.batchSize, seed + 2),
-    );
     checkpoint = o.checkpointRoot ? `${o.checkpointRoot}/${method}` : null;
-    await trainer.run(checkpoint, {
-      onStep: (r: StepRecord) => {
-        const losses = r.modules.map((m) => m?.loss ?? 0);
-        o.onEvent?.({
-          kind: 'train',
-          method,
-          step: r.step,
-          steps: config!.train.steps,
-          loss: losses.reduce((a, b) => a + b, 0) / losses.length,
-        });
-      },
-    });
+    const trainer = await trainInfoMax(config, o, method, checkpoint);
     trainSteps = trainer.step;
     encoder = layerEncoder(trainer.model, config.encoder);
     release = () => trainer.dispose();
@@ -201,6 +186,32 @@ async function runMethod(method: AudioMethod, o: ExperimentOptions): Promise<Exp
   } finally {
     release();
   }
+}
+
+/** Trains GIM or CPC on the corpus (checkpointing into `checkpoint` when given). */
+async function trainInfoMax(
+  config: AudioGimConfig,
+  o: ExperimentOptions,
+  method: AudioMethod,
+  checkpoint: string | null,
+): Promise<AudioTrainer> {
+  const trainer = AudioTrainer.create(
+    config,
+    new CorpusSource(o.corpus, config.train.batchSize, o.model.train.seed + 2),
+  );
+  await trainer.run(checkpoint, {
+    onStep: (r: StepRecord) => {
+      const losses = r.modules.map((m) => m?.loss ?? 0);
+      o.onEvent?.({
+        kind: 'train',
+        method,
+        step: r.step,
+        steps: config.train.steps,
+        loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+      });
+    },
+  });
+  return trainer;
 }
 
 async function trainSupervised(

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import type { CommandModule } from '../main.js';
 import { STRICT_FLAG, parseFlags } from '../args.js';
 import { formatSeconds } from '../progress.js';
-import { BACKEND_NAMES, initBackend, type BackendName } from '../../backend/select.js';
+import {
+  BACKEND_NAMES,
+  initBackend,
+  type ActiveBackend,
+  type BackendName,
+} from '../../backend/select.js';
 import { loadNativeBackend } from '../../backend/native/index.js';
 import { ConfigError } from '../../errors.js';
 import {
@@ -60,15 +65,7 @@ export const command: CommandModule = {
         'command line',
       );
     const requested = ((values.backend as string | undefined) ?? 'auto') as BackendName;
-    const backend = await initBackend(requested);
-    process.stderr.write(`gim demo: backend ${backend.name} (${backend.note})\n`);
-    if (backend.name === 'wasm')
-      process.stderr.write(
-        loadNativeBackend().ok
-          ? 'gim demo: --backend native is available here and trains several times faster\n'
-          : 'gim demo: the native backend trains several times faster (about 5x per paper-size step, docs/benchmarks.md): ' +
-              '`apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`\n',
-      );
+    const backend = await startBackend(requested);
     const data = (values.data as string | undefined) ?? join('data', 'synth-speech');
     if (!existsSync(join(data, 'train_split.txt'))) await buildCorpus(data);
     const out =
@@ -104,6 +101,20 @@ export const command: CommandModule = {
     return 0;
   },
 };
+
+/** Starts the backend and says so; on wasm, points at the faster native backend. */
+async function startBackend(requested: BackendName): Promise<ActiveBackend> {
+  const backend = await initBackend(requested);
+  process.stderr.write(`gim demo: backend ${backend.name} (${backend.note})\n`);
+  if (backend.name === 'wasm')
+    process.stderr.write(
+      loadNativeBackend().ok
+        ? 'gim demo: --backend native is available here and trains several times faster\n'
+        : 'gim demo: the native backend trains several times faster (about 5x per paper-size step, docs/benchmarks.md): ' +
+            '`apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`\n',
+    );
+  return backend;
+}
 
 async function buildCorpus(out: string): Promise<void> {
   const { generateSynthSpeech } = await import('../../audio/synth-speech/index.js');

@@ -55,55 +55,55 @@ export const command: CommandModule = {
       process.stdout.write(`${out.join('\n')}\n`);
       return 0;
     }
-    const layers: { source: string; values: unknown }[] = [];
-    if (typeof values.checkpoint === 'string')
-      layers.push({
-        source: `checkpoint ${values.checkpoint}`,
-        values: readCheckpointConfig(values.checkpoint),
-      });
-    if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
-    layers.push({ source: 'flags', values: flagOverrides(values, DEFAULT_AUDIO_CONFIG) });
-    const config = resolveAudioConfig(layers);
-    const model = new AudioGimModel(config.encoder, config.loss, new Rng(0));
-    const lengths = encoderLengths(config.encoder, config.data.windowSamples);
-    out.push('');
-    out.push(
-      `model: audio, layout ${config.encoder.layout}, ${config.encoder.channels} channels, GRU ${config.encoder.gruHidden}, ` +
-        `window ${config.data.windowSamples} samples, K=${config.loss.predictionSteps}, N=${config.loss.negativeSamples}`,
-    );
-    const rows = [['module', 'contents', 'output', 'encoder params', 'predictor params']];
-    let encTotal = 0;
-    let predTotal = 0;
-    model.modules.forEach((m, i) => {
-      const parts = [
-        ...m.spec.convLayers.map((l) => `conv${l + 1}`),
-        ...(m.spec.hasGru ? ['gru'] : []),
-      ];
-      const lastConv = m.spec.convLayers[m.spec.convLayers.length - 1];
-      const steps = lastConv === undefined ? lengths[lengths.length - 1]! : lengths[lastConv]!;
-      const width = m.gru ? config.encoder.gruHidden : config.encoder.channels;
-      const enc = m.encoderParameterCount();
-      const pred = parameterCount(m.infoNce);
-      encTotal += enc;
-      predTotal += pred;
-      rows.push([
-        String(i + 1),
-        parts.join('+'),
-        `${steps}×${width}`,
-        enc.toLocaleString('en-US'),
-        pred.toLocaleString('en-US'),
-      ]);
-    });
-    rows.push([
-      'total',
-      '',
-      '',
-      encTotal.toLocaleString('en-US'),
-      predTotal.toLocaleString('en-US'),
-    ]);
-    out.push(...alignTable(rows));
-    model.dispose();
+    out.push('', ...audioSummary(values));
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   },
 };
+
+/** The audio model of the checkpoint, preset and flags: one table row per module. */
+function audioSummary(values: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const layers: { source: string; values: unknown }[] = [];
+  if (typeof values.checkpoint === 'string')
+    layers.push({
+      source: `checkpoint ${values.checkpoint}`,
+      values: readCheckpointConfig(values.checkpoint),
+    });
+  if (typeof values.preset === 'string') layers.push(loadPreset(values.preset));
+  layers.push({ source: 'flags', values: flagOverrides(values, DEFAULT_AUDIO_CONFIG) });
+  const config = resolveAudioConfig(layers);
+  const model = new AudioGimModel(config.encoder, config.loss, new Rng(0));
+  const lengths = encoderLengths(config.encoder, config.data.windowSamples);
+  out.push(
+    `model: audio, layout ${config.encoder.layout}, ${config.encoder.channels} channels, GRU ${config.encoder.gruHidden}, ` +
+      `window ${config.data.windowSamples} samples, K=${config.loss.predictionSteps}, N=${config.loss.negativeSamples}`,
+  );
+  const rows = [['module', 'contents', 'output', 'encoder params', 'predictor params']];
+  let encTotal = 0;
+  let predTotal = 0;
+  model.modules.forEach((m, i) => {
+    const parts = [
+      ...m.spec.convLayers.map((l) => `conv${l + 1}`),
+      ...(m.spec.hasGru ? ['gru'] : []),
+    ];
+    const lastConv = m.spec.convLayers[m.spec.convLayers.length - 1];
+    const steps = lastConv === undefined ? lengths[lengths.length - 1]! : lengths[lastConv]!;
+    const width = m.gru ? config.encoder.gruHidden : config.encoder.channels;
+    const enc = m.encoderParameterCount();
+    const pred = parameterCount(m.infoNce);
+    encTotal += enc;
+    predTotal += pred;
+    rows.push([
+      String(i + 1),
+      parts.join('+'),
+      `${steps}×${width}`,
+      enc.toLocaleString('en-US'),
+      pred.toLocaleString('en-US'),
+    ]);
+  });
+  rows.push(['total', '', '', encTotal.toLocaleString('en-US'), predTotal.toLocaleString('en-US')]);
+  out.push(...alignTable(rows));
+  model.dispose();
+  return out;
+}
