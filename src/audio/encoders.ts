@@ -58,12 +58,7 @@ export function modelEncoder(
       const x = tf.tensor3d(audio, [batch, samples, 1]); // [B, T, 1]
       const reps = model.representations(x);
       x.dispose();
-      const blocks = reps.map((r) => {
-        const [b, frames, dim] = r.shape as [number, number, number];
-        return { batch: b, frames, dim, data: r.dataSync() as Float32Array };
-      });
-      tf.dispose(reps);
-      return blocks;
+      return readBlocks(reps);
     },
     dispose: () => model.dispose(),
   };
@@ -103,12 +98,7 @@ export function layerEncoder(model: LayeredModel, encoder: AudioEncoderConfig): 
           return l.gru!.forward(z); // [B, T, H]
         });
       });
-      const blocks = outs.map((r) => {
-        const [b, frames, dim] = r.shape as [number, number, number];
-        return { batch: b, frames, dim, data: r.dataSync() as Float32Array };
-      });
-      tf.dispose(outs);
-      return blocks;
+      return readBlocks(outs);
     },
     dispose: () => model.dispose(),
   };
@@ -144,4 +134,14 @@ export function loadAudioModel(dir: string): { config: AudioGimConfig; model: Au
     throw err;
   }
   return { config, model };
+}
+
+/** Reads [B, frames, dim] tensors into feature blocks and frees them. */
+function readBlocks(tensors: Tensor[]): FeatureBlock[] {
+  const blocks = tensors.map((r) => {
+    const [batch, frames, dim] = r.shape as [number, number, number];
+    return { batch, frames, dim, data: r.dataSync() as Float32Array };
+  });
+  tf.dispose(tensors);
+  return blocks;
 }

@@ -43,7 +43,7 @@ export async function speakerFeatures(
   }
   const y = Int32Array.from(speakers);
   return pooled.map((chunks) => {
-    const x = concat(chunks);
+    const x = concat(chunks, (length) => new Float32Array(length));
     return { x, y, dim: x.length / n };
   });
 }
@@ -100,9 +100,9 @@ export async function phoneFeatures(
     done = Math.min(ids.length, blockStart + 8 * extractBatch);
     onProgress?.(done, ids.length);
   }
-  const y = concatInt(labels);
+  const y = concat(labels, (length) => new Int32Array(length));
   return rows.map((chunks, m) => ({
-    x: concat(chunks),
+    x: concat(chunks, (length) => new Float32Array(length)),
     y,
     dim: dims[m] ?? 0,
     groups: Int32Array.from(groups),
@@ -153,18 +153,12 @@ export function alignFrames(block: FeatureBlock, keep: number, labelCount: numbe
   return out;
 }
 
-function concat(chunks: Float32Array[]): Float32Array {
-  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-function concatInt(chunks: Int32Array[]): Int32Array {
-  const out = new Int32Array(chunks.reduce((n, c) => n + c.length, 0));
+/** The chunks end to end, in a new array of the same kind. */
+function concat<T extends Float32Array | Int32Array>(
+  chunks: readonly T[],
+  make: (length: number) => T,
+): T {
+  const out = make(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
   for (const c of chunks) {
     out.set(c, o);
