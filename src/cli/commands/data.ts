@@ -75,6 +75,13 @@ function parse(argv: string[], options: Options, sub: string): Parsed {
   }
 }
 
+/** The one corpus folder a subcommand takes as its argument. */
+function corpusFolder(sub: string, positionals: readonly string[]): string {
+  if (positionals.length !== 1)
+    throw new UsageError(sub, `expected one corpus folder, found ${positionals.length} arguments`);
+  return positionals[0]!;
+}
+
 function intFlag(value: unknown, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -126,15 +133,11 @@ async function synthSpeech(argv: string[]): Promise<number> {
 async function check(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, CHECK_OPTIONS, 'check');
   if (values.help) return usage('check');
-  if (positionals.length !== 1)
-    throw new UsageError(
-      'check',
-      `expected one corpus folder, found ${positionals.length} arguments`,
-    );
+  const folder = corpusFolder('check', positionals);
   const { openLibriSpeech } = await import('../../audio/data/librispeech.js');
   const windowSamples = intFlag(values['window-samples'], 'window-samples', 20480);
   // --decode: decode file by file without keeping them, so it also works for 100 h of audio.
-  const corpus = await openLibriSpeech(positionals[0]!, {
+  const corpus = await openLibriSpeech(folder, {
     windowSamples,
     onProblem: 'skip',
     ...(values.decode ? { cacheDecoded: false } : {}),
@@ -169,14 +172,10 @@ async function check(argv: string[]): Promise<number> {
 async function baseline(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, BASELINE_OPTIONS, 'baseline');
   if (values.help) return usage('baseline');
-  if (positionals.length !== 1)
-    throw new UsageError(
-      'baseline',
-      `expected one corpus folder, found ${positionals.length} arguments`,
-    );
+  const folder = corpusFolder('baseline', positionals);
   const { measureSpeakerBaseline } = await import('../../audio/synth-speech/difficulty.js');
   const t0 = Date.now();
-  const r = await measureSpeakerBaseline(positionals[0]!, {
+  const r = await measureSpeakerBaseline(folder, {
     seed: intFlag(values.seed, 'seed', 1, 0),
   });
   for (const a of r.accuracyByL2) {
