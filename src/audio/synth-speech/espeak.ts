@@ -82,11 +82,17 @@ export class Espeak {
           `(${(err as Error).message}); install it with: npm install --save-exact ${ESPEAK_PACKAGE}@0.3.5`,
       );
     }
-    const m = await init();
+    // eSpeak seeds its noise generator from the clock when it initialises (srand(time(NULL)));
+    // the breathy variants (f2, f3: `breath` in their voice files) mix that noise into the audio,
+    // so without a fixed clock the same seed gave a different corpus on every build.
+    const { m, worker } = await withFixedClock(async () => {
+      const m = await init();
+      return { m, worker: new m.eSpeakNGWorker() };
+    });
     const variants = m.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter(
       (v) => v !== '.' && v !== '..',
     );
-    return new Espeak(new m.eSpeakNGWorker(), new Set(variants));
+    return new Espeak(worker, new Set(variants));
   }
 
   synthesize(text: string, voice: VoiceSettings): Synthesis {
@@ -116,5 +122,19 @@ export class Espeak {
       at += c.length;
     }
     return { sampleRate: this.worker.samplerate, samples, events };
+  }
+}
+
+/** The instant eSpeak's initialisation sees (any fixed value: it only seeds eSpeak's noise). */
+const ESPEAK_INIT_CLOCK_MS = Date.UTC(2019, 4, 27);
+
+/** Runs `body` with Date.now() pinned, which is all eSpeak's time() reads under emscripten. */
+async function withFixedClock<T>(body: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => ESPEAK_INIT_CLOCK_MS;
+  try {
+    return await body();
+  } finally {
+    Date.now = realNow;
   }
 }

@@ -106,3 +106,29 @@ describe('generateSynthSpeech (2 speakers × 3 s)', { skip: espeakMissing }, () 
     );
   });
 });
+
+describe('generateSynthSpeech with the breathy voices', { skip: espeakMissing }, () => {
+  // Speakers 107 and 108 get the f2 and f3 variants, whose `breath` noise eSpeak seeds from the
+  // clock at initialisation: two builds at different times must still be byte-identical.
+  it('gives the same corpus at different times of day', async () => {
+    const [x, y] = [tmp(), tmp()];
+    const realNow = Date.now;
+    try {
+      for (const [dir, clock] of [
+        [x, Date.UTC(2026, 0, 1)],
+        [y, Date.UTC(2026, 5, 1, 12, 34, 56)],
+      ] as const) {
+        Date.now = () => clock;
+        await generateSynthSpeech({ out: dir, speakers: 9, secondsPerSpeaker: 1.5, seed: 3 });
+        Date.now = realNow;
+      }
+      const files = listFiles(x).map((p) => relative(x, p));
+      assert.ok(files.some((f) => f.startsWith('107/')) && files.some((f) => f.startsWith('108/')));
+      for (const f of files)
+        assert.ok(readFileSync(join(x, f)).equals(readFileSync(join(y, f))), `${f} differs`);
+    } finally {
+      Date.now = realNow;
+      for (const dir of [x, y]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
