@@ -5,7 +5,7 @@
 import type { InfoNceConfig } from '../losses/info-nce.js';
 import { NEGATIVE_SAMPLING_METHODS } from '../losses/negatives.js';
 import { ConfigError } from '../errors.js';
-import { deepFreeze, resolveLayers, rules, type DeepPartial } from '../core/config/merge.js';
+import { deepFreeze, resolveLayers, rules } from '../core/config/merge.js';
 
 /**
  * How the encoder is cut into gradient-isolated modules (reference `--model_splits`):
@@ -257,5 +257,3 @@ function checkConsistency(config: AudioGimConfig): void {
     );
   }
 }
-
-export type AudioConfigOverride = DeepPartial<AudioGimConfig>;

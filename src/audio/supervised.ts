@@ -5,6 +5,7 @@
  * "Greedy Supervised" (every module its own head, gradient-isolated through trainStackStep).
  */
 import { tf, type Tensor, type Scalar } from '../backend/tf.js';
+import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { Rng } from '../backend/random.js';
 import { Adam } from '../nn/adam.js';
 import { BaseModule } from '../nn/module.js';
@@ -54,8 +55,7 @@ export class SupervisedAudioModule extends BaseModule implements IsolatedModule 
     if (!this.targets) throw new ShapeError('supervised module: no targets set for this batch');
     const { z, c } = this.forward(x);
     const logits = this.head.forward(tf.mean(c, 1)); // [B, D] → [B, speakers]
-    const onehot = tf.oneHot(this.targets, this.classes).toFloat(); // [B, speakers]
-    const loss = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1))) as Scalar;
+    const loss = softmaxCrossEntropy(logits, this.targets, this.classes);
     const accuracy = tf.mean(tf.equal(tf.argMax(logits, -1), this.targets).toFloat()) as Scalar;
     return { z, loss, accuracy };
   }

@@ -18,7 +18,7 @@ import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
-import { removeStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.gim';
 const FORMAT_VERSION = 2;
@@ -181,14 +181,6 @@ function checkTensorTable(tensors: unknown, fail: (detail: string) => never): nu
     total += t.length!;
   }
   return total;
-}
-
-/**
- * Remove temp files left in `dir` by killed saves of any dead process (checkpoint and others);
- * never the checkpoint itself. Returns the names removed.
- */
-export function removeStaleTemp(dir: string): string[] {
-  return removeStaleTemps(dir);
 }
 
 /**

@@ -11,7 +11,8 @@ import { Rng } from '../backend/random.js';
 import { Adam } from '../nn/adam.js';
 import { CheckpointError } from '../errors.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
-import { assertSameConfig, checkpointPath, removeStaleTemp, saveCheckpoint } from './checkpoint.js';
+import { assertSameConfig, checkpointPath, saveCheckpoint } from './checkpoint.js';
+import { removeStaleTemps } from './atomic-file.js';
 import {
   assertFiniteLosses,
   assertFiniteTensors,
@@ -146,11 +147,6 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
       trainer.cacheSource.setState(ckpt.meta.cache as Parameters<CacheSource['setState']>[0]);
     }
     return trainer;
-  }
-
-  /** The schedule position (frozen modules, sequential progress). */
-  get scheduleState(): ScheduleState {
-    return this.schedule;
   }
 
   get step(): number {
@@ -345,7 +341,7 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
     const records: StepRecord[] = [];
     const { steps, checkpointEvery } = this.config.train;
     this.runDir = dir ?? this.runDir;
-    if (dir) removeStaleTemp(dir); // left by a save that was killed (kill -9, power loss)
+    if (dir) removeStaleTemps(dir); // left by a save that was killed (kill -9, power loss)
     while (this.stepCount < steps) {
       // A step never waits on a macrotask, so without this a SIGINT handler would never run.
       await yieldToEventLoop();

@@ -4,7 +4,7 @@
  * probe. Defaults are the reference's (spec §3.1–3.7) with Fashion-MNIST as the built-in data.
  */
 import { ConfigError } from '../errors.js';
-import { deepFreeze, resolveLayers, rules, type DeepPartial } from '../core/config/merge.js';
+import { deepFreeze, resolveLayers, rules } from '../core/config/merge.js';
 import {
   SCHEDULE_RULES,
   checkScheduleConsistency,
@@ -235,5 +235,3 @@ function checkConsistency(config: VisionGimConfig): void {
     );
   }
 }
-
-export type VisionConfigOverride = DeepPartial<VisionGimConfig>;

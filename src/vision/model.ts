@@ -8,6 +8,7 @@
  * module receives the un-pooled maps (detached by the training step).
  */
 import { tf, type Tensor, type Scalar } from '../backend/tf.js';
+import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
 import type { Rng } from '../backend/random.js';
 import { ShapeError } from '../errors.js';
 import { BaseModule, parameterCount, type Module } from '../nn/module.js';
@@ -78,8 +79,7 @@ export class SupervisedHead extends BaseModule implements VisionHead {
     }
     return tf.tidy(() => {
       const logits = this.classifier.forward(tf.mean(grid, [1, 2])); // [B, classes]
-      const target = tf.oneHot(tf.tensor1d(labels, 'int32'), this.classes); // [B, classes]
-      const loss = tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as Scalar;
+      const loss = softmaxCrossEntropy(logits, labels, this.classes);
       const accuracy = tf.mean(
         tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')).toFloat(),
       ) as Scalar;

@@ -5,12 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  checkpointPath,
-  loadCheckpoint,
-  removeStaleTemp,
-  saveCheckpoint,
-} from '../../src/core/checkpoint.js';
+import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../../src/core/checkpoint.js';
+import { removeStaleTemps } from '../../src/core/atomic-file.js';
 import { CheckpointError } from '../../src/errors.js';
 
 const contents = {
@@ -85,7 +81,7 @@ it('stale temp files of dead writers are removed, those of live ones and the che
     const mine = `${checkpointPath(dir)}.tmp-${process.pid}`;
     writeFileSync(stale, 'half a checkpoint');
     writeFileSync(mine, 'a save in progress');
-    assert.deepEqual(removeStaleTemp(dir), [`checkpoint.gim.tmp-${dead}`]);
+    assert.deepEqual(removeStaleTemps(dir), [`checkpoint.gim.tmp-${dead}`]);
     assert.ok(!existsSync(stale));
     assert.ok(existsSync(mine));
     assert.equal(loadCheckpoint<{ step: number }>(dir).meta.step, 12);
