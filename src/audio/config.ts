@@ -6,6 +6,12 @@ import type { InfoNceConfig } from '../losses/info-nce.js';
 import { NEGATIVE_SAMPLING_METHODS } from '../losses/negatives.js';
 import { ConfigError } from '../errors.js';
 import { deepFreeze, resolveLayers, rules } from '../core/config/merge.js';
+import {
+  SCHEDULE_RULES,
+  checkScheduleConsistency,
+  type CacheConfig,
+  type ScheduleConfig,
+} from '../core/schedule-config.js';
 
 /**
  * How the encoder is cut into gradient-isolated modules (reference `--model_splits`):
@@ -33,34 +39,11 @@ export interface AudioEncoderConfig {
   readonly depth: number;
 }
 
-export interface AudioTrainConfig {
-  /** Sequences per batch; negatives are drawn within the batch (reference: 8 per GPU). */
-  readonly batchSize: number;
-  /** Adam learning rate of every module (reference training script: 2e-4). */
-  readonly learningRate: number;
-  /** Optimisation steps to run. */
-  readonly steps: number;
-  /** Seed for weights, data order and negatives (reference: 2). */
-  readonly seed: number;
-  /** Write a log line every this many steps. */
-  readonly logEvery: number;
-  /** Save a checkpoint every this many steps (0: only at the end). */
-  readonly checkpointEvery: number;
-  /**
-   * 'simultaneous': every module steps on every batch (the paper's default);
-   * 'sequential': one module at a time for `stepsPerModule` steps (or until its smoothed loss
-   * reaches `lossTarget`), then it is frozen and the next module trains on its outputs.
-   */
-  readonly schedule: 'simultaneous' | 'sequential';
-  /** Per-module update periods for 'simultaneous': module m steps every updatePeriods[m] batches ([]: every batch). */
-  readonly updatePeriods: readonly number[];
-  /** 'sequential': step budget per module (0: train.steps divided evenly). */
-  readonly stepsPerModule: number;
-  /** 'sequential': move on early when the module's smoothed loss falls below this (0: off). */
-  readonly lossTarget: number;
-  /** Record the step's peak tensor memory (tf.profile) every this many steps (0: never). */
-  readonly peakMemoryEvery: number;
-}
+/**
+ * Training and schedule fields, shared with vision (core/schedule-config.ts). For audio a batch
+ * counts sequences (reference: 8 per GPU), the reference learning rate is 2e-4 and its seed 2.
+ */
+export type AudioTrainConfig = ScheduleConfig;
 
 export interface AudioDataConfig {
   /** 'tones': generated harmonic-tone waveforms (no files needed); 'librispeech': a corpus directory in LibriSpeech layout. */
@@ -76,18 +59,10 @@ export interface AudioDataConfig {
   readonly strict: boolean;
 }
 
-/** Activation cache for the 'sequential' schedule (see src/cache/activation-cache.ts). */
-export interface AudioCacheConfig {
-  /** Train each module after the first from its predecessor's stored outputs. */
-  readonly enabled: boolean;
-  /** Cache folder ('' = <run dir>/cache). */
-  readonly dir: string;
-  /** Storage precision: float16 halves the disk space. */
-  readonly dtype: 'float32' | 'float16';
+/** Activation cache for the 'sequential' schedule: the shared fields, plus how audio fills it. */
+export interface AudioCacheConfig extends CacheConfig {
   /** Random windows stored per training utterance (the reference draws a new one every epoch). */
   readonly draws: number;
-  /** Items per shard file (one shard is in memory at a time). */
-  readonly shardItems: number;
   /** Windows stored when training on generated tones (which have no finite training set). */
   readonly toneItems: number;
 }
@@ -144,14 +119,7 @@ const AUDIO_RULES = {
   'encoder.gruHidden': rules.positiveInt,
   'encoder.layout': rules.oneOf(...AUDIO_LAYOUTS),
   'encoder.depth': rules.nonNegativeInt,
-  'train.schedule': rules.oneOf('simultaneous', 'sequential'),
-  'train.updatePeriods': rules.nonNegativeInts,
-  'train.stepsPerModule': rules.nonNegativeInt,
-  'train.peakMemoryEvery': rules.nonNegativeInt,
-  'train.lossTarget': ((v) =>
-    typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a finite number >= 0') as (
-    v: unknown,
-  ) => string | null,
+  ...SCHEDULE_RULES,
   'loss.predictionSteps': rules.positiveInt,
   'loss.negativeSamples': rules.positiveInt,
   'loss.sampling': rules.oneOf(...NEGATIVE_SAMPLING_METHODS),
@@ -165,9 +133,7 @@ const AUDIO_RULES = {
   'data.source': rules.oneOf('tones', 'librispeech'),
   'data.windowSamples': rules.positiveInt,
   'data.strict': (v: unknown) => (typeof v === 'boolean' ? null : 'true or false'),
-  'cache.dtype': rules.oneOf('float32', 'float16'),
   'cache.draws': rules.positiveInt,
-  'cache.shardItems': rules.positiveInt,
   'cache.toneItems': rules.positiveInt,
 };
 
@@ -209,30 +175,8 @@ function checkConsistency(config: AudioGimConfig): void {
       `${encoder.strides.length} strides and ${encoder.paddings.length} paddings`,
     );
   }
-  const moduleCount = layoutModuleCount(encoder.layout, layers);
-  if (encoder.depth > moduleCount) {
-    throw new ConfigError(
-      'encoder.depth',
-      `at most ${moduleCount} (the modules of layout ${encoder.layout}), or 0 for all`,
-      encoder.depth,
-    );
-  }
-  const built = encoder.depth || moduleCount;
-  const periods = config.train.updatePeriods;
-  if (periods.length > 0 && (periods.length !== built || periods.some((p) => p < 1))) {
-    throw new ConfigError(
-      'train.updatePeriods',
-      `[] or ${built} periods >= 1 (one per module)`,
-      periods,
-    );
-  }
-  if (config.cache.enabled && config.train.schedule !== 'sequential') {
-    throw new ConfigError(
-      'cache.enabled',
-      "train.schedule 'sequential' (a module's outputs are cached once it is frozen)",
-      `schedule ${JSON.stringify(config.train.schedule)}`,
-    );
-  }
+  const layoutDepth = layoutModuleCount(encoder.layout, layers);
+  checkScheduleConsistency(config, encoder.depth, layoutDepth, encoder.layout);
   if (encoder.layout === 'gim-5' && layers < 2)
     throw new ConfigError('encoder.layout', 'at least 2 conv layers for gim-5', layers);
   const lengths = encoderLengths(encoder, data.windowSamples);
