@@ -15,7 +15,7 @@ import {
   type ImagePipelineConfig,
   type ImageSet,
 } from './data/index.js';
-import { visionPipeline, type VisionDataConfig } from './config.js';
+import { visionPipeline, type VisionDataConfig, type VisionGimConfig } from './config.js';
 
 export type VisionSplit = 'self-supervised' | 'labelled-train' | 'test';
 
@@ -148,4 +148,25 @@ export class VisionBatchSource {
     this.batchIndex = state.batch;
     this.order = null;
   }
+}
+
+/**
+ * The batch source a training run reads: the self-supervised split for InfoNCE, the labelled
+ * train split for the supervised baselines (its first `labelledLimit` images; 0 = all). The data
+ * stream is seeded apart from the weights (seed + 2), as in every vision run so far.
+ */
+export function openTrainingSource(
+  config: VisionGimConfig,
+  labelledLimit = 0,
+): { set: ImageSet; source: VisionBatchSource } {
+  const supervised = config.loss.objective === 'supervised';
+  const set = openVisionSet(config.data, supervised ? 'labelled-train' : 'self-supervised');
+  const source = new VisionBatchSource(
+    set,
+    config.data,
+    config.train.batchSize,
+    config.train.seed + 2,
+    supervised ? labelledLimit : 0,
+  );
+  return { set, source };
 }

@@ -7,7 +7,7 @@
  */
 import { resolveVisionConfig, visionPipeline, type VisionGimConfig } from './config.js';
 import { VisionTrainer, buildVisionModel } from './trainer.js';
-import { VisionBatchSource, openVisionSet } from './data.js';
+import { openTrainingSource, openVisionSet } from './data.js';
 import { probeModules, type ModuleProbeResult, type ProbeOptions } from './probes.js';
 import type { VisionGimModel } from './model.js';
 import { accuracyAxis, lineChartSvg } from '../probe/plot.js';
@@ -145,15 +145,8 @@ async function trainMethod(
   progress: ExperimentProgress,
 ): Promise<{ model: VisionGimModel; finalLoss: number[] }> {
   if (method === 'random') return { model: buildVisionModel(config), finalLoss: [] };
-  const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
-  const set = openVisionSet(config.data, split);
-  const source = new VisionBatchSource(
-    set,
-    config.data,
-    config.train.batchSize,
-    config.train.seed + 2,
-    split === 'labelled-train' ? config.probe.trainImages : 0,
-  );
+  // Supervised baselines see only the labelled images the probes see (a fair comparison).
+  const { set, source } = openTrainingSource(config, config.probe.trainImages);
   const trainer = VisionTrainer.create(config, source, backend);
   const records = await trainer.run(null, {
     onStep: (r) =>

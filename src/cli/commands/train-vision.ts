@@ -6,7 +6,7 @@ import { BACKEND_NAMES } from '../../backend/select.js';
 import { DEFAULT_VISION_CONFIG, type VisionGimConfig } from '../../vision/config.js';
 import { visionModality } from '../../vision/modality.js';
 import type { VisionGimModel } from '../../vision/model.js';
-import { VisionBatchSource, openVisionSet } from '../../vision/data.js';
+import { VisionBatchSource, openTrainingSource } from '../../vision/data.js';
 import { checkStepMemory } from '../../vision/memory.js';
 import { ConfigError } from '../../errors.js';
 
@@ -62,14 +62,8 @@ export const VISION_TRAIN: TrainSpec<VisionGimConfig, VisionGimModel, VisionBatc
     return `estimated step memory ${(memory.bytes / 2 ** 30).toFixed(2)} GiB, `;
   },
   async openSource(config) {
-    const split = config.loss.objective === 'supervised' ? 'labelled-train' : 'self-supervised';
-    const set = openVisionSet(config.data, split);
-    const source = new VisionBatchSource(
-      set,
-      config.data,
-      config.train.batchSize,
-      config.train.seed + 2,
-    );
+    // A user's own supervised run may use every label; the experiment limits it to the probe's.
+    const { set, source } = openTrainingSource(config);
     return {
       source,
       description: `${set.name} (${set.count} images)`,
