@@ -1,6 +1,7 @@
 /** Audio as a Modality of the shared Trainer: raw waveform windows into the CPC encoder stack. */
 import { Rng } from '../backend/random.js';
 import type { Modality } from '../core/modality.js';
+import { SCHEDULE_RESUMABLE_FIELDS } from '../core/schedule-config.js';
 import { AudioGimModel } from './model.js';
 import {
   layoutModuleCount,
@@ -16,12 +17,7 @@ export const audioModality: Modality<AudioGimConfig, AudioGimModel, AudioBatchSo
   name: 'audio',
   checkpointKind: AUDIO_CHECKPOINT_KIND,
   resumableFields: new Set([
-    'train.peakMemoryEvery',
-    'train.steps',
-    'train.logEvery',
-    'train.checkpointEvery',
-    'train.stepsPerModule',
-    'train.lossTarget',
+    ...SCHEDULE_RESUMABLE_FIELDS,
     // Whether a bad utterance is skipped or stops the run changes neither the model nor the data
     // order (epochs pass over broken files without drawing for them).
     'data.strict',

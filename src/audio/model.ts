@@ -164,15 +164,27 @@ export class AudioGimModel extends BaseModule {
    * otherwise. Runs without recording gradients.
    */
   representations(x: Tensor, upTo = this.modules.length): Tensor[] {
-    return tf.tidy(() => {
-      const out: Tensor[] = [];
-      let input = x;
-      this.modules.slice(0, upTo).forEach((module, m) => {
-        const { z, c } = module.forward(input);
-        out.push(m === this.modules.length - 1 ? c : z);
-        input = z;
-      });
-      return out;
-    });
+    return stackRepresentations(this.modules, x, upTo);
   }
+}
+
+/**
+ * The per-module features of a stack of audio modules (InfoNCE or supervised): module m's z,
+ * except the top module's c. Runs without recording gradients.
+ */
+export function stackRepresentations(
+  modules: readonly { forward(x: Tensor): { z: Tensor; c: Tensor } }[],
+  x: Tensor,
+  upTo = modules.length,
+): Tensor[] {
+  return tf.tidy(() => {
+    const out: Tensor[] = [];
+    let input = x;
+    modules.slice(0, upTo).forEach((module, m) => {
+      const { z, c } = module.forward(input);
+      out.push(m === modules.length - 1 ? c : z);
+      input = z;
+    });
+    return out;
+  });
 }

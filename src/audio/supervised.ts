@@ -13,7 +13,12 @@ import { Conv1d } from '../nn/conv1d.js';
 import { Gru } from '../nn/gru.js';
 import { Linear } from '../nn/linear.js';
 import { ShapeError } from '../errors.js';
-import { audioModuleSpecs, buildModuleLayers, type AudioModuleSpec } from './model.js';
+import {
+  audioModuleSpecs,
+  buildModuleLayers,
+  stackRepresentations,
+  type AudioModuleSpec,
+} from './model.js';
 import type { AudioEncoderConfig } from './config.js';
 import { trainStackStep, type IsolatedModule, type ModuleStepStats } from '../core/train-step.js';
 
@@ -97,16 +102,7 @@ export class SupervisedAudioModel extends BaseModule {
 
   /** Frozen per-module features, as AudioGimModel.representations (z below the top, c at the top). */
   representations(x: Tensor, upTo = this.modules.length): Tensor[] {
-    return tf.tidy(() => {
-      const out: Tensor[] = [];
-      let input = x;
-      this.modules.slice(0, upTo).forEach((module, m) => {
-        const { z, c } = module.forward(input);
-        out.push(m === this.modules.length - 1 ? c : z);
-        input = z;
-      });
-      return out;
-    });
+    return stackRepresentations(this.modules, x, upTo);
   }
 
   override dispose(): void {

@@ -42,6 +42,19 @@ export interface CacheConfig {
   readonly shardItems: number;
 }
 
+/**
+ * Schedule fields that may change when a run is resumed: they decide how long and how often, not
+ * what the model or the data are.
+ */
+export const SCHEDULE_RESUMABLE_FIELDS: readonly string[] = [
+  'train.peakMemoryEvery',
+  'train.steps',
+  'train.logEvery',
+  'train.checkpointEvery',
+  'train.stepsPerModule',
+  'train.lossTarget',
+];
+
 export const SCHEDULE_RULES: Rules = {
   'train.schedule': rules.oneOf('simultaneous', 'sequential'),
   'train.updatePeriods': rules.nonNegativeInts,

@@ -4,6 +4,7 @@
  * maps [G·G, h, w, C], stored with the image's class (for the supervised baselines).
  */
 import type { Modality } from '../core/modality.js';
+import { SCHEDULE_RESUMABLE_FIELDS } from '../core/schedule-config.js';
 import { Rng } from '../backend/random.js';
 import { VisionGimModel } from './model.js';
 import {
@@ -38,15 +39,7 @@ export function visionModality(backend = 'unknown'): VisionModality {
   return {
     name: 'vision',
     checkpointKind: VISION_CHECKPOINT_KIND,
-    resumableFields: new Set([
-      'train.peakMemoryEvery',
-      'train.steps',
-      'train.logEvery',
-      'train.checkpointEvery',
-      'train.stepsPerModule',
-      'train.lossTarget',
-      'probe',
-    ]),
+    resumableFields: new Set([...SCHEDULE_RESUMABLE_FIELDS, 'probe']),
     resolveConfig: (layers) => resolveVisionConfig(layers),
     depth: (config) => visionModuleCount(config.encoder),
     layoutDepth: (config) => visionLayoutModuleCount(config.encoder),
