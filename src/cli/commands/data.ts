@@ -197,7 +197,7 @@ function usage(sub: string): number {
 }
 
 export const command: CommandModule = {
-  summary: 'build the synthetic speech corpus; check a LibriSpeech-style corpus',
+  summary: 'build the synthetic speech corpus; check a corpus; measure its speaker-ID difficulty',
   async run(argv: string[]): Promise<number> {
     let words: Parsed;
     try {

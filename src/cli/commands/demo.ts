@@ -23,7 +23,8 @@ const HELP = `usage: gim demo [options]
 
 The main demo: builds the synthetic speech corpus if it is missing, trains GIM and CPC at a small
 size (configs/demo.json; methods and probes in configs/experiment-demo.json), probes them, a random
-encoder and MFCC features, and prints the results table. Expect about 15 minutes on 2 idle cores.
+encoder and MFCC features, and prints the results table. Measured on 2 shared cores: 11 min with
+the native backend, 37 min on wasm (docs/results.md); it prints its own estimate as it starts.
 
 options:
   --data DIR        corpus folder (default data/synth-speech; generated when absent)
@@ -40,7 +41,8 @@ It first says which backend it uses and why, times a few training steps and prin
 duration on this machine, and refines it once the first method has been probed.`;
 
 export const command: CommandModule = {
-  summary: 'the main demo: synthetic speech → GIM vs CPC vs random vs MFCC (about 15 min)',
+  summary:
+    'the main demo: synthetic speech → GIM vs CPC vs random vs MFCC (~11 min native, ~37 min wasm)',
   async run(argv) {
     const { values } = parseFlags('demo', argv, {
       data: { type: 'string' },

@@ -57,7 +57,8 @@ const EVAL_OPTIONS = {
 } as const satisfies Options;
 
 export const command: CommandModule = {
-  summary: 'linear speaker / phone probes on a trained checkpoint',
+  summary:
+    'linear probes on a trained checkpoint (audio: speaker/phone; vision: image class per module)',
   async run(argv) {
     // First pass knows every flag of both modalities, so routing never trips over one.
     const all = parseFlags('eval', argv, { ...VISION_EVAL_OPTIONS, ...EVAL_OPTIONS }).values;

@@ -90,7 +90,8 @@ const AUDIO_OPTIONS = {
 } as const satisfies Options;
 
 export const command: CommandModule = {
-  summary: "train and probe the paper's audio baselines; write a results table and plots",
+  summary:
+    "train and probe the paper's baselines (audio or vision); write a results table and plots",
   async run(argv) {
     // First pass knows every flag of both experiments, so the name may stand anywhere.
     const all = parseWords('experiment', argv, { ...VISION_EXPERIMENT_OPTIONS, ...AUDIO_OPTIONS });

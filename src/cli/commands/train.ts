@@ -12,10 +12,12 @@ import { describeSkipped } from '../../audio/data/skipped.js';
 
 const HELP = `usage: gim train [options]
 
-Train Greedy InfoMax (or end-to-end CPC with --layout cpc) on raw audio.
+Train Greedy InfoMax (or end-to-end CPC with --layout cpc) on raw audio. For images use
+--modality vision or a vision preset (see gim train --modality vision --help).
 
 options:
-  --preset NAME|FILE     start from a preset (configs/: audio-paper, tiny, demo) or a JSON file
+  --preset NAME|FILE     start from a preset (configs/: tiny, demo, demo-tiny, audio-paper;
+                         vision-tiny, vision-paper) or a JSON file
   --data DIR             corpus in LibriSpeech layout (real, or made by \`gim data synth-speech\`);
                          without it, generated harmonic tones are used
   --out DIR              where the checkpoint and train-log.jsonl go (default runs/<layout>-<time>)
