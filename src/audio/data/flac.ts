@@ -84,69 +84,96 @@ export class FlacReader {
   dispose(): void {}
 }
 
+/** What the decoder callbacks saw; read after decoding to decide whether it worked. */
+interface DecodeReport {
+  readonly chunks: Int16Array[];
+  readonly errors: string[];
+  badFrame: string | null;
+  outOfRange: boolean;
+}
+
 function decodeMono16(file: string, bytes: Uint8Array, flac: LibFlac): Int16Array {
   // libFLAC's own MD5 check is off: pcmMd5 checks what we return, which covers libFLAC too.
   const dec = flac.create_libflac_decoder(false);
   if (!dec) throw new Error('libflacjs: could not create a decoder');
-  const chunks: Int16Array[] = [];
-  const errors: string[] = [];
-  let badFrame: string | null = null;
-  let outOfRange = false;
-  let at = 0;
+  const report: DecodeReport = { chunks: [], errors: [], badFrame: null, outOfRange: false };
   try {
     const ok = withLastHeapRead(flac, (channelPointer) => {
-      const status = flac.init_decoder_stream(
-        dec,
-        (wanted) => {
-          const n = Math.min(wanted, bytes.length - at);
-          const chunk = bytes.subarray(at, at + n);
-          at += n;
-          return { buffer: chunk, readDataLength: n, error: false };
-        },
-        (_copies, frame) => {
-          if (frame.channels !== 1 || frame.bitsPerSample !== 16) {
-            badFrame = `a frame of ${frame.channels} channel(s) × ${frame.bitsPerSample} bits in a 16-bit mono file`;
-            return false; // aborts decoding
-          }
-          const start = channelPointer() >> 2; // byte address → HEAP32 index
-          const block = flac._module.HEAP32.subarray(start, start + frame.blocksize);
-          // A 16-bit frame holds only int16 values; anything else means we read the wrong memory.
-          if (block.some((v) => v < -32768 || v > 32767)) {
-            outOfRange = true;
-            return false; // aborts decoding
-          }
-          chunks.push(Int16Array.from(block));
-          return true;
-        },
-        (_code, description) =>
-          errors.push(description.replace('FLAC__STREAM_DECODER_ERROR_STATUS_', '')),
-      );
+      const status = initDecoder(flac, dec, bytes, channelPointer, report);
       if (status !== 0) throw new Error(`libflacjs: decoder init failed with status ${status}`);
       return flac.FLAC__stream_decoder_process_until_end_of_stream(dec);
     });
     const state = flac.FLAC__stream_decoder_get_state(dec);
-    if (outOfRange) throw new Error('libflacjs: decoded a sample outside 16 bits (wrong buffer)');
-    if (badFrame) throw new DataError(file, `FLAC decode failed: ${badFrame}`);
-    if (errors.length > 0) {
-      // libFLAC reports each broken frame (CRC mismatch, lost sync, bad header) and then
-      // carries on with silence in its place, so any report means the samples are not the file's.
-      throw new DataError(
-        file,
-        `FLAC decode failed: ${errors.length} bad frame(s) (${[...new Set(errors)].join(', ').toLowerCase()}): corrupt file`,
-      );
-    }
-    if (!ok || state !== 4) {
-      // State 4 is "end of stream": libFLAC ran out of bytes in the middle of a frame.
-      const where =
-        state === 4
-          ? 'the file ends inside a frame (truncated?)'
-          : `libFLAC stopped while ${DECODER_STATES[state] ?? `in state ${state}`}`;
-      throw new DataError(file, `FLAC decode failed: ${where}: corrupt file`);
-    }
+    checkDecodeReport(file, report, ok, state);
   } finally {
     flac.FLAC__stream_decoder_finish(dec);
     flac.FLAC__stream_decoder_delete(dec);
   }
+  return concatInt16(report.chunks);
+}
+
+/** Feeds `bytes` to the decoder and collects each frame's int16 samples into `report`. */
+function initDecoder(
+  flac: LibFlac,
+  dec: number,
+  bytes: Uint8Array,
+  channelPointer: () => number,
+  report: DecodeReport,
+): number {
+  let at = 0;
+  return flac.init_decoder_stream(
+    dec,
+    (wanted) => {
+      const n = Math.min(wanted, bytes.length - at);
+      const chunk = bytes.subarray(at, at + n);
+      at += n;
+      return { buffer: chunk, readDataLength: n, error: false };
+    },
+    (_copies, frame) => {
+      if (frame.channels !== 1 || frame.bitsPerSample !== 16) {
+        report.badFrame = `a frame of ${frame.channels} channel(s) × ${frame.bitsPerSample} bits in a 16-bit mono file`;
+        return false; // aborts decoding
+      }
+      const start = channelPointer() >> 2; // byte address → HEAP32 index
+      const block = flac._module.HEAP32.subarray(start, start + frame.blocksize);
+      // A 16-bit frame holds only int16 values; anything else means we read the wrong memory.
+      if (block.some((v) => v < -32768 || v > 32767)) {
+        report.outOfRange = true;
+        return false; // aborts decoding
+      }
+      report.chunks.push(Int16Array.from(block));
+      return true;
+    },
+    (_code, description) =>
+      report.errors.push(description.replace('FLAC__STREAM_DECODER_ERROR_STATUS_', '')),
+  );
+}
+
+/** Throws unless decoding ran to the end of the stream with no bad or misread frame. */
+function checkDecodeReport(file: string, report: DecodeReport, ok: number, state: number): void {
+  const { errors, badFrame } = report;
+  if (report.outOfRange)
+    throw new Error('libflacjs: decoded a sample outside 16 bits (wrong buffer)');
+  if (badFrame) throw new DataError(file, `FLAC decode failed: ${badFrame}`);
+  if (errors.length > 0) {
+    // libFLAC reports each broken frame (CRC mismatch, lost sync, bad header) and then
+    // carries on with silence in its place, so any report means the samples are not the file's.
+    throw new DataError(
+      file,
+      `FLAC decode failed: ${errors.length} bad frame(s) (${[...new Set(errors)].join(', ').toLowerCase()}): corrupt file`,
+    );
+  }
+  if (!ok || state !== 4) {
+    // State 4 is "end of stream": libFLAC ran out of bytes in the middle of a frame.
+    const where =
+      state === 4
+        ? 'the file ends inside a frame (truncated?)'
+        : `libFLAC stopped while ${DECODER_STATES[state] ?? `in state ${state}`}`;
+    throw new DataError(file, `FLAC decode failed: ${where}: corrupt file`);
+  }
+}
+
+function concatInt16(chunks: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const c of chunks) {
