@@ -54,23 +54,9 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
     );
   }
   const labels = split === 'unlabeled' ? undefined : readStl10Labels(join(dir, `${split}_y.bin`));
-  let fd: number;
-  let size: number;
-  try {
-    fd = openSync(xPath, 'r');
-    size = fstatSync(fd).size;
-  } catch (e) {
-    throw new DataError(xPath, `cannot read: ${(e as Error).message}`);
-  }
-  if (size === 0 || size % STL10_IMAGE_BYTES !== 0) {
-    closeSync(fd);
-    throw new DataError(
-      xPath,
-      `size ${size} bytes is not a positive multiple of ${STL10_IMAGE_BYTES}: expected whole ` +
-        `3x96x96 uint8 images`,
-    );
-  }
-  const count = size / STL10_IMAGE_BYTES;
+  const image = openImageFile(xPath);
+  const count = image.count;
+  let fd = image.fd; // -1 once closed
   if (labels !== undefined && labels.length !== count) {
     closeSync(fd);
     throw new DataError(
@@ -80,7 +66,6 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
   }
   // One raw buffer reused across reads; the caller's output buffer receives the transpose.
   const raw = new Uint8Array(STL10_IMAGE_BYTES);
-  const plane = STL10_SIZE * STL10_SIZE;
   const set: ImageSet = {
     name: `stl10/${split}`,
     count,
@@ -103,13 +88,7 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
           `short read of image ${i}: ${got} of ${STL10_IMAGE_BYTES} bytes`,
         );
       }
-      // Column-major planes -> HWC: source (k, c, r) -> destination (r, c, k).
-      for (let k = 0; k < 3; k++) {
-        for (let c = 0; c < STL10_SIZE; c++) {
-          const src = k * plane + c * STL10_SIZE;
-          for (let r = 0; r < STL10_SIZE; r++) buf[(r * STL10_SIZE + c) * 3 + k] = raw[src + r]!;
-        }
-      }
+      columnMajorToHwc(raw, buf);
       return buf;
     },
     close() {
@@ -118,6 +97,38 @@ export function openStl10(root: string, split: Stl10Split): ImageSet {
     },
   };
   return set;
+}
+
+/** Opens the image file and counts its images; a size that is not whole images is an error. */
+function openImageFile(xPath: string): { fd: number; count: number } {
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(xPath, 'r');
+    size = fstatSync(fd).size;
+  } catch (e) {
+    throw new DataError(xPath, `cannot read: ${(e as Error).message}`);
+  }
+  if (size === 0 || size % STL10_IMAGE_BYTES !== 0) {
+    closeSync(fd);
+    throw new DataError(
+      xPath,
+      `size ${size} bytes is not a positive multiple of ${STL10_IMAGE_BYTES}: expected whole ` +
+        `3x96x96 uint8 images`,
+    );
+  }
+  return { fd, count: size / STL10_IMAGE_BYTES };
+}
+
+/** One image's column-major planes -> HWC: source (k, c, r) -> destination (r, c, k). */
+function columnMajorToHwc(raw: Uint8Array, buf: Uint8Array): void {
+  const plane = STL10_SIZE * STL10_SIZE;
+  for (let k = 0; k < 3; k++) {
+    for (let c = 0; c < STL10_SIZE; c++) {
+      const src = k * plane + c * STL10_SIZE;
+      for (let r = 0; r < STL10_SIZE; r++) buf[(r * STL10_SIZE + c) * 3 + k] = raw[src + r]!;
+    }
+  }
 }
 
 /** Reads a `*_y.bin` label file (uint8, 1..10) and returns 0-based labels. */
