@@ -119,51 +119,17 @@ export async function writeActivationCache(
   removeStaleTemps(dir);
   const itemSize = options.itemShape.reduce((a, b) => a * b, 1);
   const progressFile = join(dir, 'progress.json');
-  const kept: CacheShard[] = [];
-  if (existsSync(progressFile)) {
-    for (const shard of readJson<{ shards: CacheShard[] }>(progressFile).shards) {
-      const path = join(dir, shard.file);
-      if (!existsSync(path) || sha256(readFileSync(path)) !== shard.sha256) break; // rewrite from here
-      kept.push(shard);
-    }
-  }
+  const kept = verifiedShards(dir, progressFile);
   const skipItems = kept.reduce((a, s) => a + s.items, 0);
   const shards = [...kept];
   let seen = 0;
-  let pending: { values: Float32Array[]; label: number[]; position: number[]; count: number } = {
-    values: [],
-    label: [],
-    position: [],
-    count: 0,
-  };
+  let pending = emptyPending();
 
   const flush = (): void => {
     if (pending.count === 0) return;
-    const index = String(shards.length).padStart(5, '0');
-    const values = new Float32Array(pending.count * itemSize);
-    let offset = 0;
-    for (const v of pending.values) {
-      values.set(v, offset);
-      offset += v.length;
-    }
-    const bytes =
-      options.dtype === 'float16'
-        ? new Uint8Array(encodeFloat16(values).buffer)
-        : new Uint8Array(values.buffer);
-    const shard: CacheShard = {
-      file: `shard-${index}.bin`,
-      labels: `labels-${index}.json`,
-      items: pending.count,
-      sha256: sha256(bytes),
-    };
-    writeAtomic(
-      join(dir, shard.labels),
-      JSON.stringify({ label: pending.label, position: pending.position }),
-    );
-    writeAtomic(join(dir, shard.file), bytes, 'shard-write');
-    shards.push(shard);
+    shards.push(writeShard(dir, shards.length, pending, itemSize, options.dtype));
     writeAtomic(progressFile, JSON.stringify({ shards }));
-    pending = { values: [], label: [], position: [], count: 0 };
+    pending = emptyPending();
   };
 
   for await (const lazy of batches) {
@@ -198,6 +164,62 @@ export async function writeActivationCache(
   };
   writeAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return manifest;
+}
+
+/** Items gathered for the next shard. */
+interface PendingShard {
+  values: Float32Array[];
+  label: number[];
+  position: number[];
+  count: number;
+}
+
+const emptyPending = (): PendingShard => ({ values: [], label: [], position: [], count: 0 });
+
+/** The shards in progress.json whose files still match their SHA-256, up to the first that fails. */
+function verifiedShards(dir: string, progressFile: string): CacheShard[] {
+  const kept: CacheShard[] = [];
+  if (existsSync(progressFile)) {
+    for (const shard of readJson<{ shards: CacheShard[] }>(progressFile).shards) {
+      const path = join(dir, shard.file);
+      if (!existsSync(path) || sha256(readFileSync(path)) !== shard.sha256) break; // rewrite from here
+      kept.push(shard);
+    }
+  }
+  return kept;
+}
+
+/** Writes shard number `index` (labels first, then values) and returns its record. */
+function writeShard(
+  dir: string,
+  index: number,
+  pending: PendingShard,
+  itemSize: number,
+  dtype: CacheWriteOptions['dtype'],
+): CacheShard {
+  const name = String(index).padStart(5, '0');
+  const values = new Float32Array(pending.count * itemSize);
+  let offset = 0;
+  for (const v of pending.values) {
+    values.set(v, offset);
+    offset += v.length;
+  }
+  const bytes =
+    dtype === 'float16'
+      ? new Uint8Array(encodeFloat16(values).buffer)
+      : new Uint8Array(values.buffer);
+  const shard: CacheShard = {
+    file: `shard-${name}.bin`,
+    labels: `labels-${name}.json`,
+    items: pending.count,
+    sha256: sha256(bytes),
+  };
+  writeAtomic(
+    join(dir, shard.labels),
+    JSON.stringify({ label: pending.label, position: pending.position }),
+  );
+  writeAtomic(join(dir, shard.file), bytes, 'shard-write');
+  return shard;
 }
 
 /** Load one shard (verified), as float32. */
