@@ -43,6 +43,11 @@ export const audioModality: Modality<AudioGimConfig, AudioGimModel, AudioBatchSo
         position: batch.startSample,
       };
   },
+  // Tones: whole batches of the fixed windows; a corpus pass depends on which files load.
+  passItems: (_source, { data, cache, train }) =>
+    data.source === 'tones'
+      ? Math.floor(cache.toneItems / train.batchSize) * train.batchSize
+      : null,
   rawItemShape: (config) => [config.data.windowSamples, 1],
   inputShape: (count, itemShape) => [count, ...itemShape], // [B, T, C]
   itemShape: (outputShape) => outputShape.slice(1),

@@ -36,7 +36,9 @@ export function startTrainingSession(opts: TrainingSessionOptions): TrainingSess
   };
   process.on('SIGINT', onSigint);
   const progress = progressLine();
-  const started = Date.now();
+  // Steps/s and ETA count from here; a cache build moves it, so its minutes are not "steps".
+  let clock = { step: opts.startStep, time: Date.now() };
+  let lastStep = opts.startStep;
   let smoothed: number[] | null = null;
   const callbacks: TrainCallbacks = {
     shouldStop: () => stop,
@@ -53,15 +55,25 @@ export function startTrainingSession(opts: TrainingSessionOptions): TrainingSess
                 : 0.9 * s + 0.1 * losses[i]!,
           )
         : losses;
-      const rate = (r.step - opts.startStep) / ((Date.now() - started) / 1000);
+      lastStep = r.step;
+      const rate = (r.step - clock.step) / ((Date.now() - clock.time) / 1000);
       const eta = (opts.totalSteps - r.step) / rate;
       const text = `step ${r.step}/${opts.totalSteps}  ${rate.toFixed(2)} steps/s  eta ${formatSeconds(eta)}  loss ${smoothed.map((l) => (Number.isNaN(l) ? '-' : l.toFixed(3))).join(' ')}`;
       if (!opts.quiet)
         progress.update(text, r.step % opts.logEvery === 0 || r.step === opts.totalSteps);
     },
     onCheckpoint: (path) => progress.update(`checkpoint ${path}`, true),
-    onCache: (module, items, dir) =>
-      progress.update(`caching module ${module} outputs: ${items} items → ${dir}`),
+    onCache: (module, items, dir, total) => {
+      clock = { step: lastStep, time: Date.now() };
+      const of = total === null ? '' : `/${total}`;
+      // The start line always stays on screen: a large cache takes minutes and much disk.
+      if (items === 0) {
+        progress.done();
+        process.stderr.write(
+          `gim train: caching module ${module} outputs (${total ?? 'an unknown number of'} items) in ${dir}\n`,
+        );
+      } else progress.update(`caching module ${module} outputs: ${items}${of} items → ${dir}`);
+    },
   };
   return {
     callbacks,

@@ -69,6 +69,8 @@ export interface Modality<C extends TrainableConfig, M extends StackModel, S> {
   restoreSource(source: S, state: unknown): Promise<void>;
   /** A finite deterministic pass over the training set, for the first activation cache. */
   finitePass(source: S, config: C): AsyncIterable<PassBatch>;
+  /** Items the finite pass yields, when known before it runs (for the cache build's start line). */
+  passItems?(source: S, config: C): number | null;
   /** Shape of one raw item of the finite pass (one audio window, one image's patch grid). */
   rawItemShape(config: C): readonly number[];
   /** Module input shape for `count` items of shape `itemShape`. */

@@ -29,7 +29,11 @@ import {
 } from './trainer-checkpoint.js';
 import type { InputBatch, Modality, StackModel, TrainableConfig } from './modality.js';
 import { CacheSource } from '../cache/cache-source.js';
-import { writeActivationCache, type LazyItemBatch } from '../cache/activation-cache.js';
+import {
+  readManifest,
+  writeActivationCache,
+  type LazyItemBatch,
+} from '../cache/activation-cache.js';
 
 export type { ScheduleState } from './trainer-checkpoint.js';
 
@@ -60,8 +64,12 @@ export interface TrainCallbacks {
   shouldStop?(): boolean;
   /** Called after a periodic checkpoint was written. */
   onCheckpoint?(path: string, step: number): void;
-  /** Progress while a frozen module's outputs are written to the activation cache. */
-  onCache?(module: number, items: number, dir: string): void;
+  /**
+   * Progress while a frozen module's outputs are written to the activation cache: once with
+   * `items` 0 before a build starts (not for a cache already complete), then after each batch.
+   * `total` is the items the build will write, when known in advance.
+   */
+  onCache?(module: number, items: number, dir: string, total: number | null): void;
 }
 
 export interface ResumeOptions {
@@ -285,6 +293,10 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
     const itemShape = modality.itemShape(probe.shape, 1);
     tf.dispose([zeros, probe]);
     const pass = modality.describePass(config);
+    const total = below
+      ? below.manifest.items
+      : (modality.passItems?.(this.source, config) ?? null);
+    if (!readManifest(dir)) callbacks.onCache?.(module, 0, dir, total);
     const manifest = await writeActivationCache(dir, lazy(), {
       module,
       source: below ? this.cacheDir(module - 1) : pass.source,
@@ -292,7 +304,7 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
       dtype: config.cache.dtype,
       shardItems: config.cache.shardItems,
       sampling: below ? 'as the cache below' : pass.sampling,
-      onProgress: (items) => callbacks.onCache?.(module, items, dir),
+      onProgress: (items) => callbacks.onCache?.(module, items, dir, total),
       shouldStop: () => callbacks.shouldStop?.() ?? false,
     });
     return manifest !== null;

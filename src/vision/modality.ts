@@ -60,6 +60,8 @@ export function visionModality(backend = 'unknown'): VisionModality {
           position: batch.indices,
         };
     },
+    passItems: (source, { cache }) =>
+      cache.draws * (cache.images > 0 ? Math.min(cache.images, source.count) : source.count),
     rawItemShape(config) {
       const p = visionPipeline(config.data).patchSize;
       // Both built-in data sets are grey (the model is built with one input channel).

@@ -216,7 +216,7 @@ describe('gim train (vision)', () => {
 
   it('--schedule sequential --cache trains each stage from the cache of the one below', () => {
     const out = join(root, 'vision-cache');
-    ok([
+    const r = ok([
       'train',
       '--modality',
       'vision',
@@ -241,6 +241,13 @@ describe('gim train (vision)', () => {
       [false, false, true],
     ]);
     for (const m of [1, 2]) {
+      // Even with --quiet: a cache build may take minutes and much disk.
+      assert.ok(
+        r.stderr.includes(
+          `gim train: caching module ${m} outputs (6 items) in ${join(out, 'cache', `module${m}`)}\n`,
+        ),
+        r.stderr,
+      );
       const manifest = JSON.parse(
         readFileSync(join(out, 'cache', `module${m}`, 'manifest.json'), 'utf8'),
       ) as { items: number; itemShape: number[] };

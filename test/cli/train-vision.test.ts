@@ -21,6 +21,16 @@ describe('vision CLI config', () => {
     assert.deepEqual(config.encoder.planes, [8, 16, 32]);
   });
 
+  it('vision-tiny caches a few hundred images, not the whole training set, with --cache', () => {
+    const config = resolveVisionRunConfig({
+      preset: 'vision-tiny',
+      schedule: 'sequential',
+      cache: true,
+    });
+    assert.equal(config.cache.enabled, true);
+    assert.ok(config.cache.images > 0 && config.cache.images <= 1000, `${config.cache.images}`);
+  });
+
   it('rejects audio-only flags and bad values, naming the path', () => {
     assert.throws(
       () => resolveVisionRunConfig({ channels: '32' }),

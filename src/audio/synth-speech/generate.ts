@@ -78,68 +78,29 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
   const rng = new Rng(seed);
   const voices = designSpeakers(speakers, rng.fork());
   const resampler = new Resampler(22050, SAMPLE_RATE_HZ);
-  let format: 'flac' | 'wav' = options.format ?? 'flac';
+  const synth: SpeakerSynth = {
+    espeak,
+    resampler,
+    format: options.format ?? 'flac',
+    secondsPerSpeaker,
+  };
   mkdirSync(out, { recursive: true });
 
-  const train: string[] = [];
-  const test: string[] = [];
-  const labelLines: string[] = [];
-  const detailLines: string[] = [];
-  const manifestSpeakers: (SpeakerVoice & { utterances: number; seconds: number })[] = [];
+  const lists: CorpusLists = { train: [], test: [], labelLines: [], detailLines: [] };
+  const { train, test } = lists;
+  const manifestSpeakers: ManifestSpeaker[] = [];
   let totalSamples = 0;
   let rejectedTexts = 0;
   for (const [s, speaker] of voices.entries()) {
     const srng = rng.fork(); // one stream per speaker: a speaker's audio doesn't depend on the others
-    const chapter = String(1000 + s);
-    const dir = join(out, speaker.id, chapter);
-    mkdirSync(dir, { recursive: true });
-    const records: UtteranceRecord[] = [];
-    let samples = 0;
-    while (samples < secondsPerSpeaker * SAMPLE_RATE_HZ) {
-      const made = synthesizeUtterance(espeak, resampler, speaker, srng);
-      rejectedTexts += made.rejected;
-      const id = `${speaker.id}-${chapter}-${String(records.length).padStart(4, '0')}`;
-      const pcm = floatToInt16(made.audio);
-      let bytes: Uint8Array;
-      if (format === 'flac') {
-        try {
-          bytes = await encodeFlac(pcm, SAMPLE_RATE_HZ);
-        } catch {
-          format = 'wav'; // libflacjs failed to load or encode: keep going with WAV for the whole corpus
-          bytes = encodeWav(pcm, SAMPLE_RATE_HZ);
-        }
-      } else bytes = encodeWav(pcm, SAMPLE_RATE_HZ);
-      writeFileSync(join(dir, `${id}.${format}`), bytes);
-      records.push({
-        id,
-        text: made.text,
-        labels: made.labels,
-        voice: made.voice,
-        channel: made.channel,
-      });
-      samples += pcm.length;
-    }
-    writeFileSync(
-      join(dir, `${speaker.id}-${chapter}.trans.txt`),
-      records.map((r) => `${r.id} ${r.text.toUpperCase()}\n`).join(''),
-    );
-    // Utterance-level split inside every speaker, so all speakers occur in both lists (as CPC's).
-    const order = records.map((r) => r.id);
-    srng.shuffle(order);
-    const nTest = Math.max(1, Math.round(testFraction * order.length));
-    const testIds = new Set(order.slice(0, nTest));
-    for (const r of records) {
-      (testIds.has(r.id) && records.length > 1 ? test : train).push(r.id);
-      labelLines.push(`${r.id} ${r.labels.join(' ')}\n`);
-      detailLines.push(
-        `${JSON.stringify({ id: r.id, text: r.text, voice: r.voice, channel: r.channel })}\n`,
-      );
-    }
-    totalSamples += samples;
+    const made = await writeSpeaker(out, s, speaker, srng, synth);
+    rejectedTexts += made.rejected;
+    addSpeakerToLists(made.records, srng, testFraction, lists);
+    totalSamples += made.samples;
     manifestSpeakers.push({
       ...speaker,
-      utterances: records.length,
-      seconds: samples / SAMPLE_RATE_HZ,
+      utterances: made.records.length,
+      seconds: made.samples / SAMPLE_RATE_HZ,
     });
     onProgress?.({
       speakersDone: s + 1,
@@ -148,27 +109,15 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
       seconds: totalSamples / SAMPLE_RATE_HZ,
     });
   }
-  writeFileSync(join(out, files.TRAIN_SPLIT_FILE), train.map((id) => `${id}\n`).join(''));
-  writeFileSync(join(out, files.TEST_SPLIT_FILE), test.map((id) => `${id}\n`).join(''));
-  writeFileSync(join(out, files.LABEL_FILE), labelLines.join(''));
-  writeFileSync(join(out, files.PHONES_FILE), PHONE_CLASSES.map((p, i) => `${p} ${i}\n`).join(''));
-  const manifest = {
-    generator: 'gim synth-speech',
-    generatorVersion: GENERATOR_VERSION,
-    synthesizer: `${ESPEAK_PACKAGE}@${Espeak.packageVersion() ?? 'unknown'} (eSpeak NG, GPL-3.0), voice en-us`,
+  const { format } = synth;
+  writeCorpusIndex(out, lists, {
     seed,
-    sampleRateHz: SAMPLE_RATE_HZ,
     format,
-    phoneClasses: PHONE_CLASSES,
-    jitter: JITTER,
     testFraction,
-    utterances: train.length + test.length,
     seconds: totalSamples / SAMPLE_RATE_HZ,
     rejectedTexts,
     speakers: manifestSpeakers,
-  };
-  writeFileSync(join(out, 'utterances.jsonl'), detailLines.join(''));
-  writeFileSync(join(out, 'corpus.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
   return {
     out,
     format,
@@ -178,6 +127,133 @@ export async function generateSynthSpeech(options: SynthSpeechOptions): Promise<
     seconds: totalSamples / SAMPLE_RATE_HZ,
     rejectedTexts,
   };
+}
+
+type ManifestSpeaker = SpeakerVoice & { utterances: number; seconds: number };
+
+/** What every speaker's synthesis shares; `format` turns to 'wav' for good if FLAC fails. */
+interface SpeakerSynth {
+  readonly espeak: Espeak;
+  readonly resampler: Resampler;
+  format: 'flac' | 'wav';
+  readonly secondsPerSpeaker: number;
+}
+
+/** The corpus-wide lines, gathered speaker by speaker and written at the end. */
+interface CorpusLists {
+  readonly train: string[];
+  readonly test: string[];
+  readonly labelLines: string[];
+  readonly detailLines: string[];
+}
+
+/**
+ * Synthesises and writes speaker number `s`'s utterances (audio files and the chapter's
+ * trans.txt) until it has `secondsPerSpeaker` of audio.
+ */
+async function writeSpeaker(
+  out: string,
+  s: number,
+  speaker: SpeakerVoice,
+  srng: Rng,
+  synth: SpeakerSynth,
+): Promise<{ records: UtteranceRecord[]; samples: number; rejected: number }> {
+  const chapter = String(1000 + s);
+  const dir = join(out, speaker.id, chapter);
+  mkdirSync(dir, { recursive: true });
+  const records: UtteranceRecord[] = [];
+  let samples = 0;
+  let rejected = 0;
+  while (samples < synth.secondsPerSpeaker * SAMPLE_RATE_HZ) {
+    const made = synthesizeUtterance(synth.espeak, synth.resampler, speaker, srng);
+    rejected += made.rejected;
+    const id = `${speaker.id}-${chapter}-${String(records.length).padStart(4, '0')}`;
+    const pcm = floatToInt16(made.audio);
+    const bytes = await encodeAudio(pcm, synth);
+    writeFileSync(join(dir, `${id}.${synth.format}`), bytes);
+    records.push({
+      id,
+      text: made.text,
+      labels: made.labels,
+      voice: made.voice,
+      channel: made.channel,
+    });
+    samples += pcm.length;
+  }
+  writeFileSync(
+    join(dir, `${speaker.id}-${chapter}.trans.txt`),
+    records.map((r) => `${r.id} ${r.text.toUpperCase()}\n`).join(''),
+  );
+  return { records, samples, rejected };
+}
+
+/** Encodes in `synth.format`, switching it to WAV if FLAC fails. */
+async function encodeAudio(pcm: Int16Array, synth: SpeakerSynth): Promise<Uint8Array> {
+  if (synth.format !== 'flac') return encodeWav(pcm, SAMPLE_RATE_HZ);
+  try {
+    return await encodeFlac(pcm, SAMPLE_RATE_HZ);
+  } catch {
+    synth.format = 'wav'; // libflacjs failed to load or encode: keep going with WAV for the whole corpus
+    return encodeWav(pcm, SAMPLE_RATE_HZ);
+  }
+}
+
+/** Splits one speaker's utterances between train and test and adds their label and detail lines. */
+function addSpeakerToLists(
+  records: readonly UtteranceRecord[],
+  srng: Rng,
+  testFraction: number,
+  lists: CorpusLists,
+): void {
+  // Utterance-level split inside every speaker, so all speakers occur in both lists (as CPC's).
+  const order = records.map((r) => r.id);
+  srng.shuffle(order);
+  const nTest = Math.max(1, Math.round(testFraction * order.length));
+  const testIds = new Set(order.slice(0, nTest));
+  for (const r of records) {
+    (testIds.has(r.id) && records.length > 1 ? lists.test : lists.train).push(r.id);
+    lists.labelLines.push(`${r.id} ${r.labels.join(' ')}\n`);
+    lists.detailLines.push(
+      `${JSON.stringify({ id: r.id, text: r.text, voice: r.voice, channel: r.channel })}\n`,
+    );
+  }
+}
+
+/** Writes the split lists, labels, phone table, utterance details and corpus.json. */
+function writeCorpusIndex(
+  out: string,
+  lists: CorpusLists,
+  totals: {
+    seed: number;
+    format: 'flac' | 'wav';
+    testFraction: number;
+    seconds: number;
+    rejectedTexts: number;
+    speakers: ManifestSpeaker[];
+  },
+): void {
+  const { train, test } = lists;
+  writeFileSync(join(out, files.TRAIN_SPLIT_FILE), train.map((id) => `${id}\n`).join(''));
+  writeFileSync(join(out, files.TEST_SPLIT_FILE), test.map((id) => `${id}\n`).join(''));
+  writeFileSync(join(out, files.LABEL_FILE), lists.labelLines.join(''));
+  writeFileSync(join(out, files.PHONES_FILE), PHONE_CLASSES.map((p, i) => `${p} ${i}\n`).join(''));
+  const manifest = {
+    generator: 'gim synth-speech',
+    generatorVersion: GENERATOR_VERSION,
+    synthesizer: `${ESPEAK_PACKAGE}@${Espeak.packageVersion() ?? 'unknown'} (eSpeak NG, GPL-3.0), voice en-us`,
+    seed: totals.seed,
+    sampleRateHz: SAMPLE_RATE_HZ,
+    format: totals.format,
+    phoneClasses: PHONE_CLASSES,
+    jitter: JITTER,
+    testFraction: totals.testFraction,
+    utterances: train.length + test.length,
+    seconds: totals.seconds,
+    rejectedTexts: totals.rejectedTexts,
+    speakers: totals.speakers,
+  };
+  writeFileSync(join(out, 'utterances.jsonl'), lists.detailLines.join(''));
+  writeFileSync(join(out, 'corpus.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function checkOptions(
