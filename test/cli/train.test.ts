@@ -35,9 +35,12 @@ it('gim train writes a checkpoint and a JSONL log, and --resume continues to --s
     assert.equal(log.length, 2);
     assert.equal(log[0].loss.length, 6);
     assert.ok(log[0].loss.every((l: number) => Math.abs(l - Math.log(11)) < 0.5));
+    // --out naming the resumed folder itself is allowed (only another folder is refused).
     const resumed = runCli([
       'train',
       '--resume',
+      out,
+      '--out',
       out,
       '--steps',
       '3',
@@ -62,6 +65,10 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
     const cases: [string[], RegExp][] = [
       [['train', '--stepz', '3'], /Unknown option '--stepz'/],
       [['train', '--set', 'train.stepz=3'], /train\.stepz: expected a known config key/],
+      [
+        ['train', '--resume', out, '--out', join(dir, 'other'), '--steps', '5'],
+        /--out: expected no --out with --resume \(a resumed run saves into its own folder\), found ".*other"/,
+      ],
       [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
       [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
       [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],

@@ -4,7 +4,7 @@
  * Ctrl-C) and report. The modality-specific parts (help, data flag, source) come in a TrainSpec.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { flagOverrides } from '../args.js';
 import { startTrainingSession } from '../training-session.js';
 import { initBackend, type ActiveBackend, type BackendName } from '../../backend/select.js';
@@ -96,10 +96,19 @@ export async function runTraining<C extends TrainableConfig, M extends StackMode
       'no --resume',
       'command line',
     );
+  const out = values.out as string | undefined;
+  // A resumed run's checkpoint, log and cache live in its folder: saving elsewhere would split it.
+  if (resumeDir && out !== undefined && resolve(out) !== resolve(resumeDir))
+    throw new ConfigError(
+      '--out',
+      'no --out with --resume (a resumed run saves into its own folder)',
+      out,
+      'command line',
+    );
   const config = resolveTrainConfig(spec, values, resumeDir, addModule);
   const outDir =
     resumeDir ??
-    (values.out as string | undefined) ??
+    out ??
     join('runs', `${spec.runName(config)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (!resumeDir && existsSync(checkpointPath(outDir))) {
     throw new ConfigError(
