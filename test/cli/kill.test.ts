@@ -98,6 +98,8 @@ for (const scenario of SCENARIOS) {
       let kills = 0;
       for (let round = 0; ; round++) {
         const resuming = existsSync(checkpointPath(out));
+        // A kill that landed after the final save left a finished run (resuming it is refused).
+        if (resuming && loadCheckpoint<{ step: number }>(out).meta.step >= scenario.steps) break;
         const before = readLog(out).at(-1)?.step ?? 0;
         const shardInodes = shardIds(out);
         const training = startTraining(

@@ -69,6 +69,10 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
         ['train', '--resume', out, '--out', join(dir, 'other'), '--steps', '5'],
         /--out: expected no --out with --resume \(a resumed run saves into its own folder\), found ".*other"/,
       ],
+      [
+        ['train', '--resume', out, '--steps', '1', '--backend', 'wasm'],
+        /--steps: expected more than the checkpoint's 1 steps to continue, found 1\n/,
+      ],
       [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
       [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
       [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],

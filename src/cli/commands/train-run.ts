@@ -127,6 +127,17 @@ export async function runTraining<C extends TrainableConfig, M extends StackMode
   const trainer = resumeDir
     ? await Trainer.resume(modality, resumeDir, config, opened.source, { addModule })
     : Trainer.create(modality, config, opened.source);
+  if (resumeDir && config.train.steps <= trainer.step) {
+    // Nothing would train, yet the checkpoint would be rewritten and the run reported as done.
+    trainer.dispose();
+    opened.finish?.();
+    throw new ConfigError(
+      '--steps',
+      `more than the checkpoint's ${trainer.step} steps to continue`,
+      config.train.steps,
+      'command line',
+    );
+  }
   mkdirSync(outDir, { recursive: true });
   const logFile = join(outDir, 'train-log.jsonl');
   const modules = trainer.model.modules.length;
