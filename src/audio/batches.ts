@@ -81,6 +81,9 @@ export interface WindowCorpus {
   ): AsyncIterable<LabelledWindows>;
   /** Grows as broken utterances are found; epochs pass over them without drawing for them. */
   readonly skipped?: readonly SkippedItem[];
+  /** The corpus folder and its usable training utterances, for the too-few-utterances error. */
+  readonly root?: string;
+  ids?(split: 'train'): readonly string[];
 }
 
 interface CorpusState {
@@ -135,9 +138,22 @@ export class CorpusSource implements AudioBatchSource {
       this.batchInEpoch = 0;
       this.epochRng = this.rng.getState();
     }
-    throw new DataError(
-      'training corpus',
-      `an epoch yields no batch of ${this.batchSize} windows (too few training utterances)`,
+    throw this.tooFewUtterances();
+  }
+
+  private tooFewUtterances(): DataError {
+    const b = this.batchSize;
+    const found = this.corpus.ids?.('train').length;
+    if (this.corpus.root === undefined || found === undefined)
+      return new DataError(
+        'training corpus',
+        `an epoch yields no batch of ${b} windows (too few training utterances)`,
+      );
+    const fix =
+      found > 0 ? `use --batch-size ${found} or fewer, or a larger corpus` : 'use a larger corpus';
+    return new DataError(
+      this.corpus.root,
+      `training split: expected at least ${b} utterances for a batch of ${b} (one window per utterance per epoch), found ${found}; ${fix}`,
     );
   }
 

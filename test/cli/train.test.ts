@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers.js';
+
+const MICRO = fileURLToPath(new URL('../fixtures/librispeech-micro', import.meta.url));
 
 const SMALL = [
   '--preset',
@@ -72,6 +75,25 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
       [
         ['train', '--resume', out, '--steps', '1', '--backend', 'wasm'],
         /--steps: expected more than the checkpoint's 1 steps to continue, found 1\n/,
+      ],
+      [
+        // The fixture has 2 training utterances; the tiny preset asks for batches of 8.
+        [
+          'train',
+          '--preset',
+          'tiny',
+          '--data',
+          MICRO,
+          '--steps',
+          '1',
+          '--backend',
+          'wasm',
+          '--out',
+          join(dir, 'micro'),
+        ],
+        new RegExp(
+          `${MICRO}: training split: expected at least 8 utterances for a batch of 8 \\(one window per utterance per epoch\\), found 2; use --batch-size 2 or fewer, or a larger corpus`,
+        ),
       ],
       [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
       [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
