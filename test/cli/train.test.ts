@@ -96,7 +96,11 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
         ),
       ],
       [['train', '--steps', 'many'], /--steps: train\.steps: expected a number, found "many"/],
-      [['train', '--preset', 'nope'], /--preset: expected one of .*tiny.*, found "nope"/],
+      [
+        ['train', '--preset', 'nope'],
+        // Model presets only: experiment and probe settings are not models.
+        /--preset: expected one of (?!.*experiment-demo)(?!.*probe-demo).*tiny.*, found "nope"/,
+      ],
       [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],
       [
         ['train', ...SMALL, '--steps', '1', '--out', out],

@@ -165,7 +165,7 @@ function checkCheckpointFolder(dir: unknown): asserts dir is string {
 /** Probe settings: --settings FILE, then --probe, --per-module and --epochs. */
 function probeSettingsFromFlags(values: Record<string, unknown>): ProbeSettings {
   const overrides: { source: string; values: unknown }[] = [];
-  if (typeof values.settings === 'string') overrides.push(loadPreset(values.settings));
+  if (typeof values.settings === 'string') overrides.push(loadPreset(values.settings, 'settings'));
   const flagValues: Record<string, unknown> = {};
   if (typeof values.probe === 'string') {
     if (!(PROBE_KINDS as readonly string[]).includes(values.probe))

@@ -186,13 +186,13 @@ function resolveExperiment(o: ExperimentCliOptions): {
     layers.push(loadPreset(o.preset));
     const evalPreset = join(PRESET_DIR, `experiment-${o.preset}.json`);
     if (!o.preset.includes('/') && existsSync(evalPreset))
-      settingsLayers.push(loadPreset(evalPreset));
+      settingsLayers.push(loadPreset(evalPreset, 'settings'));
   }
   const flags = flagOverrides(o.flags, DEFAULT_AUDIO_CONFIG);
   flags.data = { ...((flags.data as object) ?? {}), source: 'librispeech', dir: o.data };
   layers.push({ source: 'flags', values: flags });
   const model = resolveAudioConfig(layers);
-  if (o.settings) settingsLayers.push(loadPreset(o.settings));
+  if (o.settings) settingsLayers.push(loadPreset(o.settings, 'settings'));
   if (o.methods)
     settingsLayers.push({
       source: '--methods',

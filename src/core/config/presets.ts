@@ -16,23 +16,32 @@ export interface PresetLayer {
   readonly values: unknown;
 }
 
-export function presetNames(): string[] {
-  return existsSync(PRESET_DIR)
-    ? readdirSync(PRESET_DIR)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => f.slice(0, -5))
-        .sort()
-    : [];
+/**
+ * What a shipped preset configures: a model and its training ('model': tiny, vision-paper, …)
+ * or experiment/probe settings ('settings': experiment-demo, probe-demo, …; named by prefix).
+ */
+export type PresetKind = 'model' | 'settings';
+
+const SETTINGS_PREFIXES = ['experiment-', 'probe-'];
+
+export function presetNames(kind: PresetKind = 'model'): string[] {
+  if (!existsSync(PRESET_DIR)) return [];
+  return readdirSync(PRESET_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .filter((name) => SETTINGS_PREFIXES.some((p) => name.startsWith(p)) === (kind === 'settings'))
+    .sort();
 }
 
-export function loadPreset(nameOrPath: string): PresetLayer {
+/** `kind` picks the names an unknown name's error offers (the flag it names: --preset, --settings). */
+export function loadPreset(nameOrPath: string, kind: PresetKind = 'model'): PresetLayer {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
   const file = isPath ? nameOrPath : join(PRESET_DIR, `${nameOrPath}.json`);
   if (!existsSync(file)) {
     if (isPath) throw new DataError(file, 'preset file does not exist');
     throw new ConfigError(
-      '--preset',
-      `one of ${presetNames().join(', ')} or a path to a .json file`,
+      kind === 'model' ? '--preset' : '--settings',
+      `one of ${presetNames(kind).join(', ')} or a path to a .json file`,
       nameOrPath,
     );
   }

@@ -80,7 +80,7 @@ describe('loadPreset', () => {
 
   it('loads every shipped preset', () => {
     assert.ok(presetNames().includes('vision-paper'));
-    for (const name of presetNames()) {
+    for (const name of [...presetNames(), ...presetNames('settings')]) {
       const layer = loadPreset(name);
       assert.match(layer.source, new RegExp(`configs/${name}\\.json$`));
       assert.equal(typeof layer.values, 'object');
@@ -98,6 +98,29 @@ describe('loadPreset', () => {
     );
     assert.throws(() => loadPreset(join(dir, 'none.json')), DataError);
     assert.throws(() => loadPreset('no-such-preset'), /--preset: expected one of .*vision-paper/);
+  });
+
+  it('offers model presets for --preset and settings presets for --settings', () => {
+    const model = presetNames();
+    const settings = presetNames('settings');
+    assert.ok(model.includes('tiny') && model.includes('vision-tiny'));
+    for (const name of ['experiment-demo', 'experiment-demo-tiny', 'probe-demo']) {
+      assert.ok(!model.includes(name), `${name} is not a model preset`);
+      assert.ok(settings.includes(name), `${name} is a settings preset`);
+    }
+    assert.throws(
+      () => loadPreset('nope'),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `config: --preset: expected one of ${model.join(', ')} or a path to a .json file, found "nope"`,
+    );
+    assert.throws(
+      () => loadPreset('nope', 'settings'),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message.includes(`--settings: expected one of ${settings.join(', ')} or a path`),
+    );
   });
 });
 
