@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { setPath } from '../core/config/merge.js';
+import { closestName } from '../core/config/did-you-mean.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -52,12 +53,31 @@ export function parseWords(
       .map((t) => ({ value: (t as { value: string }).value, index: t.index }));
     return { values: values as ParsedFlags['values'], positionals };
   } catch (err) {
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+    if (unknown !== undefined) throw new UnknownFlagError(command, unknown, Object.keys(options));
     throw new ConfigError(
       `gim ${command}`,
       'valid flags (see --help)',
       (err as Error).message.replace(/\. To specify.*$/s, ''),
       'command line',
     );
+  }
+}
+
+/**
+ * A flag the command does not take, said the way a user reads it (the message stands alone:
+ * the CLI prints it without its "gim: " prefix): `gim train: unknown flag --stpes (did you mean
+ * --steps?); see gim train --help`.
+ */
+export class UnknownFlagError extends ConfigError {
+  constructor(command: string, flag: string, known: readonly string[]) {
+    super(`gim ${command}`, 'a flag of the command', flag, 'command line');
+    const name = flag.replace(/^-+/, '').replace(/=.*$/, '');
+    const close = closestName(name, known);
+    const hint = close === null ? '' : ` (did you mean --${close}?)`;
+    // "eval (vision checkpoint)" is the eval command seen from one checkpoint kind.
+    const base = command.replace(/ \(.*\)$/, '');
+    this.message = `gim ${command}: unknown flag ${flag}${hint}; see gim ${base} --help`;
   }
 }
 

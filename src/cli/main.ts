@@ -4,7 +4,7 @@
  * stdout/stderr or sets the exit code; the library reports through callbacks and errors.
  */
 import { GimError } from '../errors.js';
-import { firstWordIndex, withoutWord } from './args.js';
+import { UnknownFlagError, firstWordIndex, withoutWord } from './args.js';
 
 export interface CommandModule {
   /** One line for `gim --help`. */
@@ -78,7 +78,9 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof GimError) {
-      process.stderr.write(`gim: ${err.message}\n`);
+      // An unknown flag's message already starts with the command ("gim train: …").
+      const prefix = err instanceof UnknownFlagError ? '' : 'gim: ';
+      process.stderr.write(`${prefix}${err.message}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(

@@ -28,7 +28,7 @@ it('unknown keys, wrong types and bad values name the field, expected and found'
   const cases: [unknown, RegExp][] = [
     [
       { train: { stepz: 1 } },
-      /preset: train\.stepz: expected one of the known keys .*found "unknown key \\"stepz\\""/,
+      /preset: train\.stepz: expected one of the known keys .*found "stepz" \(did you mean "steps"\?\)$/,
     ],
     [{ train: { steps: '10' } }, /preset: train\.steps: expected a number, found "10"/],
     [

@@ -480,14 +480,17 @@ describe('--strict (data.strict)', () => {
 describe('flag mistakes', () => {
   it('name the flag and the command', () => {
     const cases: [string[], RegExp][] = [
-      [['train', '--modality', 'vision', '--bogus'], /gim train: .*Unknown option '--bogus'/],
+      [
+        ['train', '--modality', 'vision', '--bogus'],
+        /^gim train: unknown flag --bogus; see gim train --help$/m,
+      ],
       [
         ['experiment', '--backend', 'wasm', 'visio'],
         /expected the experiment name "audio" or "vision", found "visio"/,
       ],
       [
         ['experiment', 'vision', '--settings', 'probe.json'],
-        /gim experiment vision: .*Unknown option '--settings'/,
+        /^gim experiment vision: unknown flag --settings; see gim experiment vision --help$/m,
       ],
       [['--backend', 'wasm'], /expected a command/],
       [['data', '--bogus', 'check', corpus], /gim data: Unknown option '--bogus'/],

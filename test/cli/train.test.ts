@@ -66,8 +66,15 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
     assert.equal(runCli(['train', ...SMALL, '--steps', '1', '--out', out]).code, 0);
     const before = statSync(join(out, 'checkpoint.gim')).mtimeMs;
     const cases: [string[], RegExp][] = [
-      [['train', '--stepz', '3'], /Unknown option '--stepz'/],
-      [['train', '--set', 'train.stepz=3'], /train\.stepz: expected a known config key/],
+      [
+        ['train', '--stpes', '3'],
+        /^gim train: unknown flag --stpes \(did you mean --steps\?\); see gim train --help\n$/,
+      ],
+      [['train', '--qqqqqq'], /^gim train: unknown flag --qqqqqq; see gim train --help\n$/],
+      [
+        ['train', '--set', 'train.stepz=3'],
+        /train\.stepz: expected one of the known keys \(.*\), found "stepz" \(did you mean "steps"\?\)/,
+      ],
       [
         ['train', '--resume', out, '--out', join(dir, 'other'), '--steps', '5'],
         /--out: expected no --out with --resume \(a resumed run saves into its own folder\), found ".*other"/,

@@ -7,6 +7,7 @@
  * dotted path. Anything else is a ConfigError naming the path, the expectation and the value.
  */
 import { ConfigError } from '../../errors.js';
+import { closestName } from './did-you-mean.js';
 
 export type Rule = (value: unknown) => string | null; // null: valid; else the expectation
 
@@ -57,12 +58,7 @@ export function mergeChecked<T>(base: T, override: unknown, source: string, pref
     const path = prefix ? `${prefix}.${key}` : key;
     // Own keys only: `in` would accept inherited names such as "__proto__" or "constructor".
     if (!Object.hasOwn(out, key)) {
-      throw new ConfigError(
-        path,
-        `one of the known keys (${Object.keys(out).join(', ')})`,
-        `unknown key "${key}"`,
-        source,
-      );
+      throw unknownKey(path, key, Object.keys(out), source);
     }
     const current = out[key];
     const expected = jsonType(current);
@@ -75,6 +71,16 @@ export function mergeChecked<T>(base: T, override: unknown, source: string, pref
     }
   }
   return out as T;
+}
+
+/** `key` is not among `known` (the keys at that level), with the nearest known key as a hint. */
+function unknownKey(path: string, key: string, known: string[], source: string): ConfigError {
+  const expected =
+    known.length > 0 ? `one of the known keys (${known.join(', ')})` : 'no key below a leaf value';
+  const err = new ConfigError(path, expected, key, source);
+  const close = closestName(key, known);
+  if (close !== null) err.message += ` (did you mean "${close}"?)`;
+  return err;
 }
 
 /** Apply field rules; throws on the first violation. */
@@ -109,12 +115,8 @@ export function setPath(
   let obj = target;
   keys.forEach((key, i) => {
     if (jsonType(def) !== 'object' || !Object.hasOwn(def as object, key)) {
-      throw new ConfigError(
-        keys.slice(0, i + 1).join('.'),
-        'a known config key',
-        `unknown key "${key}"`,
-        source,
-      );
+      const known = jsonType(def) === 'object' ? Object.keys(def as object) : [];
+      throw unknownKey(keys.slice(0, i + 1).join('.'), key, known, source);
     }
     def = (def as Record<string, unknown>)[key];
     if (i === keys.length - 1) {

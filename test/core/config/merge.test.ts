@@ -16,7 +16,10 @@ describe('mergeChecked', () => {
         text,
       );
     }
-    assert.throws(() => setPath({}, base, 'train.constructor', '1', 'flags'), /a known config key/);
+    assert.throws(
+      () => setPath({}, base, 'train.constructor', '1', 'flags'),
+      /expected one of the known keys \(steps\), found "constructor"$/,
+    );
   });
 });
 
