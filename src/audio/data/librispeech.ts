@@ -109,7 +109,7 @@ export async function openLibriSpeech(
 
   const skipped: SkippedUtterance[] = [];
   /** Fails or records; returns normally only in skip mode. */
-  const problem = (utterance: string, file: string, reason: string): void => {
+  const problem: ProblemSink = (utterance, file, reason) => {
     if (onProblem === 'error') throw new DataError(file, reason);
     skipped.push({ utterance, reason: `${file}: ${reason}` });
   };
@@ -117,9 +117,72 @@ export async function openLibriSpeech(
   const train = files.readSplit(join(root, files.TRAIN_SPLIT_FILE));
   const test = files.readSplit(join(root, files.TEST_SPLIT_FILE));
   const speakers = [...new Set(train.map((u) => u.speaker))];
-  const trainIds = new Set(train.map((u) => u.id));
-  const speakerIndex = new Map(speakers.map((s, i) => [s, i]));
+  const { labelTable, phoneNames, phoneClasses } = readLabelFiles(root);
+  const { entries, splitIds } = describeSplits(root, { train, test }, speakers, {
+    labelTable,
+    phoneClasses,
+    windowSamples,
+    problem,
+    skipped,
+  });
 
+  // Epochs shuffle this fixed list and pass over utterances found broken since, so the order (and
+  // every random draw) is the same whether a file fails at open, in an earlier epoch, or in this
+  // one: a resumed run replays its epoch exactly even after a lazily found corrupt file.
+  const epochOrder: Record<Split, readonly string[]> = {
+    train: [...splitIds.train],
+    test: [...splitIds.test],
+  };
+  const load = await prepareLoader(entries, splitIds, options.cacheDecoded, problem);
+  const dropBroken = brokenFileDropper(onProblem, problem, entries, splitIds);
+
+  const withPhones = labelTable !== null;
+  const state: CorpusState = {
+    root,
+    windowSamples,
+    entries,
+    splitIds,
+    epochOrder,
+    withPhones,
+    load,
+    dropBroken,
+  };
+  const corpus: AudioCorpus = {
+    root,
+    speakers,
+    phoneClasses,
+    phoneNames,
+    skipped,
+    windowSamples,
+    ids: (split) => splitIds[split],
+    summary: (split) => summarise(entries, splitIds[split]),
+    epoch: (split, batchSize, rng, opts) => epochBatches(state, split, batchSize, rng, opts),
+    utterance: (id) => wholeUtterance(state, id),
+  };
+  return corpus;
+}
+
+type ProblemSink = (utterance: string, file: string, reason: string) => void;
+
+/** What the corpus methods share; `entries` and `splitIds` shrink as broken files are found. */
+interface CorpusState {
+  readonly root: string;
+  readonly windowSamples: number;
+  readonly entries: Map<string, Entry>;
+  readonly splitIds: Record<Split, string[]>;
+  readonly epochOrder: Record<Split, readonly string[]>;
+  readonly withPhones: boolean;
+  readonly load: (e: Entry) => Promise<Int16Array>;
+  /** Records a failed load (skip mode) and forgets the utterance; rethrows otherwise. */
+  readonly dropBroken: (id: string, err: unknown) => void;
+}
+
+/** The optional frame labels and phone names, and the class count they imply. */
+function readLabelFiles(root: string): {
+  labelTable: files.LabelTable | null;
+  phoneNames: string[] | null;
+  phoneClasses: number;
+} {
   const labelPath = join(root, files.LABEL_FILE);
   const labelTable = existsSync(labelPath) ? files.readLabels(labelPath) : null;
   const phonesPath = join(root, files.PHONES_FILE);
@@ -129,14 +192,32 @@ export async function openLibriSpeech(
     : labelTable
       ? Math.max(LIBRISPEECH_PHONE_CLASSES, labelTable.maxLabel + 1)
       : 0;
+  return { labelTable, phoneNames, phoneClasses };
+}
 
+/**
+ * Checks every split entry's audio and labels (without decoding) and keeps those long enough for
+ * a window; the rest go to `problem` or, when merely too short, to `skipped`.
+ */
+function describeSplits(
+  root: string,
+  lists: Record<Split, readonly files.UtteranceId[]>,
+  speakers: readonly string[],
+  how: {
+    labelTable: files.LabelTable | null;
+    phoneClasses: number;
+    windowSamples: number;
+    problem: ProblemSink;
+    skipped: SkippedUtterance[];
+  },
+): { entries: Map<string, Entry>; splitIds: Record<Split, string[]> } {
+  const { labelTable, phoneClasses, windowSamples, problem, skipped } = how;
+  const trainIds = new Set(lists.train.map((u) => u.id));
+  const speakerIndex = new Map(speakers.map((s, i) => [s, i]));
   const entries = new Map<string, Entry>();
   const splitIds: Record<Split, string[]> = { train: [], test: [] };
-  for (const [split, list] of [
-    ['train', train],
-    ['test', test],
-  ] as const) {
-    for (const u of list) {
+  for (const split of ['train', 'test'] as const) {
+    for (const u of lists[split]) {
       if (split === 'test' && trainIds.has(u.id)) {
         // Testing on training data would flatter every probe; a damaged split file can do this.
         problem(u.id, u.file!, `line ${u.line}: ${u.id} is also in ${files.TRAIN_SPLIT_FILE}`);
@@ -156,21 +237,51 @@ export async function openLibriSpeech(
       splitIds[split].push(u.id);
     }
   }
+  return { entries, splitIds };
+}
 
-  // Epochs shuffle this fixed list and pass over utterances found broken since, so the order (and
-  // every random draw) is the same whether a file fails at open, in an earlier epoch, or in this
-  // one: a resumed run replays its epoch exactly even after a lazily found corrupt file.
-  const epochOrder: Record<Split, readonly string[]> = {
-    train: [...splitIds.train],
-    test: [...splitIds.test],
-  };
+/**
+ * The corpus's decoder. It caches when asked, or by default for corpora up to 2 h; then it decodes
+ * everything now, so a corrupt file surfaces when the corpus is opened, not mid-epoch.
+ */
+async function prepareLoader(
+  entries: Map<string, Entry>,
+  splitIds: Record<Split, string[]>,
+  cacheDecoded: boolean | undefined,
+  problem: ProblemSink,
+): Promise<(e: Entry) => Promise<Int16Array>> {
   const totalSamples = [...entries.values()].reduce((n, e) => n + e.samples, 0);
   const cache =
-    (options.cacheDecoded ?? totalSamples <= CACHE_LIMIT_SAMPLES)
-      ? new Map<string, Int16Array>()
-      : null;
+    (cacheDecoded ?? totalSamples <= CACHE_LIMIT_SAMPLES) ? new Map<string, Int16Array>() : null;
+  const load = cachingLoader(cache);
+  if (cache) {
+    for (const split of ['train', 'test'] as const) {
+      splitIds[split] = await keepLoadable(splitIds[split], entries, load, problem);
+    }
+  }
+  return load;
+}
+
+/** CorpusState.dropBroken for this corpus's problem mode, entries and split lists. */
+function brokenFileDropper(
+  onProblem: 'error' | 'skip',
+  problem: ProblemSink,
+  entries: Map<string, Entry>,
+  splitIds: Record<Split, string[]>,
+): (id: string, err: unknown) => void {
+  return (id, err) => {
+    if (!(err instanceof DataError) || onProblem === 'error') throw err;
+    problem(id, err.file, err.message.slice(err.file.length + 2));
+    entries.delete(id);
+    for (const split of ['train', 'test'] as const)
+      splitIds[split] = splitIds[split].filter((x) => x !== id);
+  };
+}
+
+/** Decodes an entry, through `cache` if any; a sample count unlike the header's is an error. */
+function cachingLoader(cache: Map<string, Int16Array> | null): (e: Entry) => Promise<Int16Array> {
   const flac = new FlacReader();
-  const load = async (e: Entry): Promise<Int16Array> => {
+  return async (e) => {
     const hit = cache?.get(e.id);
     if (hit) return hit;
     const samples = await decodeFile(e.file, flac);
@@ -179,96 +290,83 @@ export async function openLibriSpeech(
     cache?.set(e.id, samples);
     return samples;
   };
-  if (cache) {
-    // Decode everything now, so a corrupt file surfaces when the corpus is opened, not mid-epoch.
-    for (const split of ['train', 'test'] as const) {
-      splitIds[split] = await keepLoadable(splitIds[split], entries, load, problem);
+}
+
+function summarise(entries: Map<string, Entry>, ids: readonly string[]): CorpusSummary {
+  const s: CorpusSummary = { utterances: 0, samples: 0, labelledFrames: 0, frames: 0 };
+  for (const id of ids) {
+    const e = entries.get(id)!;
+    const frames = Math.floor(e.samples / FRAME_SAMPLES);
+    s.utterances++;
+    s.samples += e.samples;
+    s.frames += frames;
+    s.labelledFrames += Math.min(frames, e.labels?.length ?? 0);
+  }
+  return s;
+}
+
+/** AudioCorpus.epoch: see there. */
+async function* epochBatches(
+  state: CorpusState,
+  split: Split,
+  batchSize: number,
+  rng: Rng,
+  opts: { shuffle?: boolean } = {},
+): AsyncGenerator<AudioBatch> {
+  const { windowSamples, entries } = state;
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new ConfigError('batchSize', 'a positive integer', batchSize, 'audio corpus');
+  const ids = [...state.epochOrder[split]];
+  if (opts.shuffle ?? split === 'train') rng.shuffle(ids);
+  const frames = windowSamples / FRAME_SAMPLES;
+  let batch = newBatch(batchSize, windowSamples, state.withPhones);
+  for (const id of ids) {
+    const e = entries.get(id);
+    if (!e) continue; // found broken (at open or in an earlier batch): no draw, no slot
+    let samples: Int16Array;
+    try {
+      samples = await state.load(e);
+    } catch (err) {
+      state.dropBroken(id, err);
+      continue;
+    }
+    const i = batch.utteranceIds.length;
+    const start = drawWindowStart(samples.length, windowSamples, rng);
+    normaliseInt16(samples, start, windowSamples, batch.audio, i * windowSamples);
+    batch.speaker[i] = e.speaker;
+    batch.startSample[i] = start;
+    if (batch.phones) {
+      if (e.labels) windowLabels(e.labels, start, frames, batch.phones, i * frames);
+      else batch.phones.fill(-1, i * frames, (i + 1) * frames);
+    }
+    batch.utteranceIds.push(id);
+    if (batch.utteranceIds.length === batchSize) {
+      yield batch;
+      batch = newBatch(batchSize, windowSamples, state.withPhones);
     }
   }
+}
 
-  const dropBroken = (id: string, err: unknown): void => {
-    if (!(err instanceof DataError) || onProblem === 'error') throw err;
-    problem(id, err.file, err.message.slice(err.file.length + 2));
-    entries.delete(id);
-    for (const split of ['train', 'test'] as const)
-      splitIds[split] = splitIds[split].filter((x) => x !== id);
-  };
-
-  const corpus: AudioCorpus = {
-    root,
-    speakers,
-    phoneClasses,
-    phoneNames,
-    skipped,
-    windowSamples,
-    ids: (split) => splitIds[split],
-    summary(split) {
-      const s: CorpusSummary = { utterances: 0, samples: 0, labelledFrames: 0, frames: 0 };
-      for (const id of splitIds[split]) {
-        const e = entries.get(id)!;
-        const frames = Math.floor(e.samples / FRAME_SAMPLES);
-        s.utterances++;
-        s.samples += e.samples;
-        s.frames += frames;
-        s.labelledFrames += Math.min(frames, e.labels?.length ?? 0);
-      }
-      return s;
-    },
-    async *epoch(split, batchSize, rng, opts = {}) {
-      if (!Number.isInteger(batchSize) || batchSize <= 0)
-        throw new ConfigError('batchSize', 'a positive integer', batchSize, 'audio corpus');
-      const ids = [...epochOrder[split]];
-      if (opts.shuffle ?? split === 'train') rng.shuffle(ids);
-      const frames = windowSamples / FRAME_SAMPLES;
-      let batch = newBatch(batchSize, windowSamples, labelTable !== null);
-      for (const id of ids) {
-        const e = entries.get(id);
-        if (!e) continue; // found broken (at open or in an earlier batch): no draw, no slot
-        let samples: Int16Array;
-        try {
-          samples = await load(e);
-        } catch (err) {
-          dropBroken(id, err);
-          continue;
-        }
-        const i = batch.utteranceIds.length;
-        const start = drawWindowStart(samples.length, windowSamples, rng);
-        normaliseInt16(samples, start, windowSamples, batch.audio, i * windowSamples);
-        batch.speaker[i] = e.speaker;
-        batch.startSample[i] = start;
-        if (batch.phones) {
-          if (e.labels) windowLabels(e.labels, start, frames, batch.phones, i * frames);
-          else batch.phones.fill(-1, i * frames, (i + 1) * frames);
-        }
-        batch.utteranceIds.push(id);
-        if (batch.utteranceIds.length === batchSize) {
-          yield batch;
-          batch = newBatch(batchSize, windowSamples, labelTable !== null);
-        }
-      }
-    },
-    async utterance(id) {
-      const e = entries.get(id);
-      if (!e)
-        throw new DataError(
-          root,
-          `no utterance ${JSON.stringify(id)} in the corpus (not in a split file, or skipped)`,
-        );
-      let samples: Int16Array;
-      try {
-        samples = await load(e);
-      } catch (err) {
-        dropBroken(id, err); // records it in skip mode (rethrows otherwise); the caller still gets the error
-        throw err;
-      }
-      const audio = new Float32Array(samples.length);
-      normaliseInt16(samples, 0, samples.length, audio);
-      const frames = Math.floor(samples.length / FRAME_SAMPLES);
-      const phones = e.labels ? Int32Array.from(e.labels.subarray(0, frames)) : null;
-      return { id, speaker: e.speaker, audio, phones };
-    },
-  };
-  return corpus;
+/** AudioCorpus.utterance: see there. */
+async function wholeUtterance(state: CorpusState, id: string): Promise<Utterance> {
+  const e = state.entries.get(id);
+  if (!e)
+    throw new DataError(
+      state.root,
+      `no utterance ${JSON.stringify(id)} in the corpus (not in a split file, or skipped)`,
+    );
+  let samples: Int16Array;
+  try {
+    samples = await state.load(e);
+  } catch (err) {
+    state.dropBroken(id, err); // records it in skip mode (rethrows otherwise); the caller still gets the error
+    throw err;
+  }
+  const audio = new Float32Array(samples.length);
+  normaliseInt16(samples, 0, samples.length, audio);
+  const frames = Math.floor(samples.length / FRAME_SAMPLES);
+  const phones = e.labels ? Int32Array.from(e.labels.subarray(0, frames)) : null;
+  return { id, speaker: e.speaker, audio, phones };
 }
 
 function newBatch(batchSize: number, windowSamples: number, withPhones: boolean): AudioBatch {
@@ -287,7 +385,7 @@ async function keepLoadable(
   ids: string[],
   entries: Map<string, Entry>,
   load: (e: Entry) => Promise<Int16Array>,
-  problem: (utterance: string, file: string, reason: string) => void,
+  problem: ProblemSink,
 ): Promise<string[]> {
   const kept: string[] = [];
   for (const id of ids) {
