@@ -5,6 +5,7 @@
  */
 
 /** Offset of the first character that cannot continue valid JSON (text.length: it ended early). */
+// One function on purpose: a single-pass scanner whose nested rules share the cursor `i`.
 export function jsonErrorOffset(text: string): number {
   let i = 0;
   const fail = (): never => {
