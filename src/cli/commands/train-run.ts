@@ -89,55 +89,22 @@ export async function runTraining<C extends TrainableConfig, M extends StackMode
   spec.rejectFlags?.(values);
   const resumeDir = values.resume as string | undefined;
   const addModule = Boolean(values['add-module']);
-  if (addModule && !resumeDir)
-    throw new ConfigError(
-      '--add-module',
-      'to be used with --resume DIR',
-      'no --resume',
-      'command line',
-    );
   const out = values.out as string | undefined;
-  // A resumed run's checkpoint, log and cache live in its folder: saving elsewhere would split it.
-  if (resumeDir && out !== undefined && resolve(out) !== resolve(resumeDir))
-    throw new ConfigError(
-      '--out',
-      'no --out with --resume (a resumed run saves into its own folder)',
-      out,
-      'command line',
-    );
+  checkResumeFlags(resumeDir, addModule, out);
   const config = resolveTrainConfig(spec, values, resumeDir, addModule);
-  const outDir =
-    resumeDir ??
-    out ??
-    join('runs', `${spec.runName(config)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  if (!resumeDir && existsSync(checkpointPath(outDir))) {
-    throw new ConfigError(
-      '--out',
-      'a directory without a checkpoint (use --resume to continue it)',
-      outDir,
-      'command line',
-    );
-  }
+  const outDir = runFolder(spec, config, resumeDir, out);
   const backend = await initBackend(
     ((values.backend as string | undefined) ?? 'auto') as BackendName,
   );
   const extra = spec.preflight?.(config, backend) ?? '';
-  const modality = spec.modality(backend.name);
   const opened = await spec.openSource(config);
-  const trainer = resumeDir
-    ? await Trainer.resume(modality, resumeDir, config, opened.source, { addModule })
-    : Trainer.create(modality, config, opened.source);
-  if (resumeDir && config.train.steps <= trainer.step) {
-    // Nothing would train, yet the checkpoint would be rewritten and the run reported as done.
-    trainer.dispose();
-    opened.finish?.();
-    throw new ConfigError(
-      '--steps',
-      `more than the checkpoint's ${trainer.step} steps to continue`,
-      config.train.steps,
-      'command line',
-    );
-  }
+  const trainer = await openTrainer(
+    spec.modality(backend.name),
+    config,
+    opened,
+    resumeDir,
+    addModule,
+  );
   mkdirSync(outDir, { recursive: true });
   const logFile = join(outDir, 'train-log.jsonl');
   const modules = trainer.model.modules.length;
@@ -164,4 +131,74 @@ export async function runTraining<C extends TrainableConfig, M extends StackMode
   );
   trainer.dispose();
   return session.stopRequested() ? 130 : 0;
+}
+
+/** --add-module needs --resume; a resumed run saves into its own folder. */
+function checkResumeFlags(
+  resumeDir: string | undefined,
+  addModule: boolean,
+  out: string | undefined,
+): void {
+  if (addModule && !resumeDir)
+    throw new ConfigError(
+      '--add-module',
+      'to be used with --resume DIR',
+      'no --resume',
+      'command line',
+    );
+  // A resumed run's checkpoint, log and cache live in its folder: saving elsewhere would split it.
+  if (resumeDir && out !== undefined && resolve(out) !== resolve(resumeDir))
+    throw new ConfigError(
+      '--out',
+      'no --out with --resume (a resumed run saves into its own folder)',
+      out,
+      'command line',
+    );
+}
+
+/** The run's folder: the resumed one, --out, or runs/<name>-<time>; never over a checkpoint. */
+function runFolder<C extends TrainableConfig, M extends StackModel, S>(
+  spec: TrainSpec<C, M, S>,
+  config: C,
+  resumeDir: string | undefined,
+  out: string | undefined,
+): string {
+  const outDir =
+    resumeDir ??
+    out ??
+    join('runs', `${spec.runName(config)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (!resumeDir && existsSync(checkpointPath(outDir))) {
+    throw new ConfigError(
+      '--out',
+      'a directory without a checkpoint (use --resume to continue it)',
+      outDir,
+      'command line',
+    );
+  }
+  return outDir;
+}
+
+/** A new trainer, or the resumed one; refuses a resume that would train nothing. */
+async function openTrainer<C extends TrainableConfig, M extends StackModel, S>(
+  modality: Parameters<typeof Trainer.create<C, M, S>>[0],
+  config: C,
+  opened: { source: S; finish?: () => void },
+  resumeDir: string | undefined,
+  addModule: boolean,
+): Promise<Trainer<C, M, S>> {
+  const trainer = resumeDir
+    ? await Trainer.resume(modality, resumeDir, config, opened.source, { addModule })
+    : Trainer.create(modality, config, opened.source);
+  if (resumeDir && config.train.steps <= trainer.step) {
+    // Nothing would train, yet the checkpoint would be rewritten and the run reported as done.
+    trainer.dispose();
+    opened.finish?.();
+    throw new ConfigError(
+      '--steps',
+      `more than the checkpoint's ${trainer.step} steps to continue`,
+      config.train.steps,
+      'command line',
+    );
+  }
+  return trainer;
 }
