@@ -5,30 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers.js';
+import { AUDIO_ARGS } from './training-process.js';
 
 const MICRO = fileURLToPath(new URL('../fixtures/librispeech-micro', import.meta.url));
-
-const SMALL = [
-  '--preset',
-  'tiny',
-  '--channels',
-  '8',
-  '--set',
-  'encoder.gruHidden=8',
-  '--window',
-  '2560',
-  '--batch-size',
-  '2',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
 
 it('gim train writes a checkpoint and a JSONL log, and --resume continues to --steps', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gim-cli-train-'));
   const out = join(dir, 'run');
   try {
-    const first = runCli(['train', ...SMALL, '--steps', '2', '--out', out]);
+    const first = runCli(['train', ...AUDIO_ARGS, '--steps', '2', '--out', out]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /gim-6 \(6 modules\), generated tones, backend wasm/);
     const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8')
@@ -63,7 +48,7 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
   const dir = mkdtempSync(join(tmpdir(), 'gim-cli-bad-'));
   const out = join(dir, 'run');
   try {
-    assert.equal(runCli(['train', ...SMALL, '--steps', '1', '--out', out]).code, 0);
+    assert.equal(runCli(['train', ...AUDIO_ARGS, '--steps', '1', '--out', out]).code, 0);
     const before = statSync(join(out, 'checkpoint.gim')).mtimeMs;
     const cases: [string[], RegExp][] = [
       [
@@ -110,7 +95,7 @@ it('bad input: clear errors, non-zero exit, existing checkpoint untouched', () =
       ],
       [['train', '--window', '100', '--steps', '1'], /loss\.predictionSteps: expected fewer than/],
       [
-        ['train', ...SMALL, '--steps', '1', '--out', out],
+        ['train', ...AUDIO_ARGS, '--steps', '1', '--out', out],
         /--out: expected a directory without a checkpoint/,
       ],
       [

@@ -8,29 +8,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../src/backend/random.js';
-import { memoryImageSet, type ImageSet } from '../../src/vision/data/index.js';
+import { tinyImageSet } from '../helpers/tiny-images.js';
 import { resolveVisionConfig, type VisionGimConfig } from '../../src/vision/config.js';
 import { VisionBatchSource } from '../../src/vision/data.js';
 import { VisionTrainer } from '../../src/vision/trainer.js';
 import { ConfigError } from '../../src/errors.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
-
-/** 12 random 28×28 grey images with labels 0..9. */
-function tinySet(): ImageSet {
-  const rng = new Rng(3);
-  const pixels = Uint8Array.from({ length: 12 * 28 * 28 }, () => rng.int(256));
-  return memoryImageSet({
-    name: 'tiny',
-    height: 28,
-    width: 28,
-    channels: 1,
-    pixels,
-    labels: Int32Array.from({ length: 12 }, (_, i) => i % 10),
-    classes: 10,
-  });
-}
 
 /** Three one-block stages (three modules), 4 images per batch. */
 const config = (values: object = {}): VisionGimConfig =>
@@ -44,7 +28,7 @@ const config = (values: object = {}): VisionGimConfig =>
     },
     { source: 'case', values },
   ]);
-const source = (c: VisionGimConfig) => new VisionBatchSource(tinySet(), c.data, 4, 7);
+const source = (c: VisionGimConfig) => new VisionBatchSource(tinyImageSet(), c.data, 4, 7);
 const weights = (t: VisionTrainer) =>
   t.model.modules.map((m) => m.parameters().map((p) => Array.from(p.dataSync())));
 const lossesOf = (records: { modules: readonly ({ loss: number } | null)[] }[]) =>

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/backend/random.js';
-import { memoryImageSet, type ImageSet } from '../../src/vision/data/index.js';
+import { tinyImageSet } from '../helpers/tiny-images.js';
 import { resolveVisionConfig, type VisionGimConfig } from '../../src/vision/config.js';
 import { VisionBatchSource } from '../../src/vision/data.js';
 import { VisionTrainer, loadVisionModel } from '../../src/vision/trainer.js';
@@ -16,21 +16,6 @@ import { trainStackStep } from '../../src/core/train-step.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert-close.js';
 import { CheckpointError } from '../../src/errors.js';
-
-/** 12 random 28×28 grey images with labels 0..9 (a stand-in for Fashion-MNIST). */
-function tinySet(): ImageSet {
-  const rng = new Rng(3);
-  const pixels = Uint8Array.from({ length: 12 * 28 * 28 }, () => rng.int(256));
-  return memoryImageSet({
-    name: 'tiny',
-    height: 28,
-    width: 28,
-    channels: 1,
-    pixels,
-    labels: Int32Array.from({ length: 12 }, (_, i) => i % 10),
-    classes: 10,
-  });
-}
 
 function tinyConfig(values: object = {}): VisionGimConfig {
   return resolveVisionConfig([
@@ -55,7 +40,8 @@ forEachBackend(
         const dir = mkdtempSync(join(tmpdir(), 'gim-vision-'));
         try {
           const config = tinyConfig({ loss: { objective } });
-          const make = (): VisionBatchSource => new VisionBatchSource(tinySet(), config.data, 4, 7);
+          const make = (): VisionBatchSource =>
+            new VisionBatchSource(tinyImageSet(), config.data, 4, 7);
           const straight = VisionTrainer.create(config, make());
           const full = (await straight.run(null)).map((r) => r.modules.map((m) => m!.loss));
           straight.dispose();
