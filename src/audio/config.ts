@@ -7,6 +7,7 @@ import { NEGATIVE_SAMPLING_METHODS } from '../losses/negatives.js';
 import { ConfigError } from '../errors.js';
 import { deepFreeze, resolveLayers, rules } from '../core/config/merge.js';
 import {
+  DEFAULT_SCHEDULE,
   SCHEDULE_RULES,
   checkScheduleConsistency,
   type CacheConfig,
@@ -93,19 +94,7 @@ export const DEFAULT_AUDIO_CONFIG: AudioGimConfig = deepFreeze({
     sampling: 'batch-permutation',
     subsampleWindow: 128,
   },
-  train: {
-    batchSize: 8,
-    learningRate: 2e-4,
-    steps: 1000,
-    seed: 2,
-    logEvery: 1,
-    checkpointEvery: 0,
-    schedule: 'simultaneous',
-    updatePeriods: [],
-    stepsPerModule: 0,
-    lossTarget: 0,
-    peakMemoryEvery: 10,
-  },
+  train: { ...DEFAULT_SCHEDULE, batchSize: 8, peakMemoryEvery: 10 },
   data: { source: 'tones', dir: '', windowSamples: 20480, strict: false },
   cache: { enabled: false, dir: '', dtype: 'float16', draws: 1, shardItems: 256, toneItems: 512 },
 });

@@ -42,6 +42,21 @@ export interface CacheConfig {
   readonly shardItems: number;
 }
 
+/** The reference's training defaults (lr 2e-4, seed 2) with the simultaneous schedule. */
+export const DEFAULT_SCHEDULE: ScheduleConfig = {
+  batchSize: 8,
+  learningRate: 2e-4,
+  steps: 1000,
+  seed: 2,
+  logEvery: 1,
+  checkpointEvery: 0,
+  schedule: 'simultaneous',
+  updatePeriods: [],
+  stepsPerModule: 0,
+  lossTarget: 0,
+  peakMemoryEvery: 0,
+};
+
 /**
  * Schedule fields that may change when a run is resumed: they decide how long and how often, not
  * what the model or the data are.

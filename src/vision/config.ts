@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { deepFreeze, resolveLayers, rules } from '../core/config/merge.js';
 import {
+  DEFAULT_SCHEDULE,
   SCHEDULE_RULES,
   checkScheduleConsistency,
   type CacheConfig,
@@ -112,19 +113,8 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
     depth: 0,
   },
   loss: { objective: 'infonce', predictionSteps: 5, negativeSamples: 16, pixelCnnLayers: 4 },
-  train: {
-    batchSize: 32,
-    learningRate: 2e-4,
-    steps: 1000,
-    seed: 2,
-    logEvery: 1,
-    checkpointEvery: 0,
-    schedule: 'simultaneous',
-    updatePeriods: [],
-    stepsPerModule: 0,
-    lossTarget: 0,
-    peakMemoryEvery: 0,
-  },
+  // Reference: 32 images per GPU.
+  train: { ...DEFAULT_SCHEDULE, batchSize: 32 },
   data: { source: 'fashion-mnist', dir: '' },
   probe: {
     epochs: 10,
