@@ -86,7 +86,7 @@ export function trainLinearProbe(
       options.onEpoch?.(epoch + 1, epochLoss);
     }
     return {
-      ...classificationReport(test.y, probe.predict(test.x), options.classes),
+      ...classificationReport(test.y, probe.predict(test.x), options.classes, 5, test.groups),
       finalTrainLoss: epochLoss,
       trainRows: train[0]?.y.length ?? 0,
     };

@@ -1,14 +1,18 @@
 /**
- * The one plot writer: a hand-written SVG line chart of a probe measure per encoder module, one
- * line per method (no plotting dependency). Callers choose the y axis (linear accuracy for
- * vision, log error rate for audio, like the paper's figure, spec §5.4); this draws the frame,
- * the ticks, the lines, the markers and the legend.
+ * The one plot writer: a hand-written SVG line chart of a probe measure per encoder module (or
+ * per training step, for learning curves), one line per method (no plotting dependency). Callers
+ * choose the y axis (linear accuracy for vision, log error rate for audio, like the paper's
+ * figure, spec §5.4) and the x axis (modules by default, or `stepsAxis` on a log scale); this
+ * draws the frame, the ticks, the lines, the markers, the error bars and the legend.
  */
 
 export interface ChartSeries {
   readonly label: string;
-  /** x is the 1-based module; y in the caller's units. Non-finite y values are not drawn. */
-  readonly points: readonly { readonly x: number; readonly y: number }[];
+  /**
+   * x is the 1-based module (or the step, with a steps axis); y in the caller's units; `error`
+   * (optional) draws a bar from y − error to y + error. Non-finite y values are not drawn.
+   */
+  readonly points: readonly { readonly x: number; readonly y: number; readonly error?: number }[];
   /** A method with no modules (e.g. MFCC features): a dashed level across the whole chart. */
   readonly flat?: boolean;
 }
@@ -25,10 +29,19 @@ export interface YAxis {
   readonly label: string;
 }
 
+/** Where an x value sits, 0 at the left of the plot area and 1 at the right, and its ticks. */
+export interface XAxis {
+  readonly ticks: readonly { readonly value: number; readonly text: string }[];
+  readonly fraction: (value: number) => number;
+  readonly label: string;
+}
+
 export interface LineChart {
   readonly title: string;
-  /** Modules on the x axis, 1..modules. */
+  /** Modules on the x axis, 1..modules (ignored when `x` is given). */
   readonly modules: number;
+  /** Another x axis (e.g. `stepsAxis`); default: the modules 1..modules. */
+  readonly x?: XAxis;
   readonly y: YAxis;
   readonly series: readonly ChartSeries[];
 }
@@ -43,10 +56,10 @@ export function escapeXml(s: string): string {
 }
 
 export function lineChartSvg(chart: LineChart): string {
-  const xs = (x: number): number =>
-    M.left + (chart.modules <= 1 ? 0.5 : (x - 1) / (chart.modules - 1)) * (W - M.left - M.right);
+  const x = chart.x ?? modulesAxis(chart.modules);
+  const xs = (v: number): number => M.left + x.fraction(v) * (W - M.left - M.right);
   const ys = (v: number): number => M.top + chart.y.fraction(v) * (H - M.top - M.bottom);
-  const out = [...frame(chart)];
+  const out = [...frame(chart.title, x.label, chart.y.label)];
   for (const t of chart.y.ticks) {
     const y = ys(t.value).toFixed(1);
     out.push(
@@ -54,8 +67,10 @@ export function lineChartSvg(chart: LineChart): string {
       `<text x="${M.left - 8}" y="${(ys(t.value) + 4).toFixed(1)}" text-anchor="end">${t.text}</text>`,
     );
   }
-  for (let x = 1; x <= chart.modules; x++)
-    out.push(`<text x="${xs(x)}" y="${H - M.bottom + 18}" text-anchor="middle">${x}</text>`);
+  for (const t of x.ticks)
+    out.push(
+      `<text x="${xs(t.value).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle">${t.text}</text>`,
+    );
   chart.series.forEach((s, i) =>
     out.push(...seriesSvg(s, COLOURS[i % COLOURS.length]!, i, xs, ys)),
   );
@@ -63,16 +78,16 @@ export function lineChartSvg(chart: LineChart): string {
   return `${out.join('\n')}\n`;
 }
 
-function frame(chart: LineChart): string[] {
+function frame(title: string, xLabel: string, yLabel: string): string[] {
   const centre = (M.left + W - M.right) / 2;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${centre}" y="22" text-anchor="middle" font-size="14">${escapeXml(chart.title)}</text>`,
+    `<text x="${centre}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="black"/>`,
     `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="black"/>`,
-    `<text x="${centre}" y="${H - 12}" text-anchor="middle">encoder module</text>`,
-    `<text transform="translate(18 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(chart.y.label)}</text>`,
+    `<text x="${centre}" y="${H - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text transform="translate(18 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
   ];
 }
 
@@ -97,10 +112,17 @@ function seriesSvg(
       .join(' ');
     if (points.length > 1)
       out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of points)
+    for (const p of points) {
       out.push(
         `<circle cx="${xs(p.x).toFixed(1)}" cy="${ys(p.y).toFixed(1)}" r="4" fill="${colour}"/>`,
       );
+      if (p.error !== undefined && Number.isFinite(p.error) && p.error > 0) {
+        const cx = xs(p.x).toFixed(1);
+        out.push(
+          `<line x1="${cx}" y1="${ys(p.y - p.error).toFixed(1)}" x2="${cx}" y2="${ys(p.y + p.error).toFixed(1)}" stroke="${colour}" stroke-width="1.5"/>`,
+        );
+      }
+    }
   }
   const ly = M.top + 10 + 20 * index;
   out.push(
@@ -144,5 +166,30 @@ export function errorRateAxis(errors: readonly number[]): YAxis {
     // 0 − log rather than −log, so the top (error 1) sits at +0, not −0.
     fraction: (e) => (0 - Math.log10(e)) / (0 - Math.log10(lo)),
     label: 'test error rate (log scale)',
+  };
+}
+
+/** The default x axis: encoder modules 1..modules, evenly spaced. */
+export function modulesAxis(modules: number): XAxis {
+  return {
+    ticks: Array.from({ length: modules }, (_, i) => ({ value: i + 1, text: `${i + 1}` })),
+    fraction: (m) => (modules <= 1 ? 0.5 : (m - 1) / (modules - 1)),
+    label: 'encoder module',
+  };
+}
+
+/** Training steps on a log scale (learning curves), from the smallest to the largest step given. */
+export function stepsAxis(steps: readonly number[]): XAxis {
+  const positive = steps.filter((s) => s > 0);
+  const lo = Math.log10(Math.min(...positive));
+  const hi = Math.log10(Math.max(...positive));
+  const span = hi - lo || 1;
+  const ticks = [...new Set(positive)]
+    .sort((a, b) => a - b)
+    .map((v) => ({ value: v, text: v >= 1000 && v % 1000 === 0 ? `${v / 1000}k` : `${v}` }));
+  return {
+    ticks,
+    fraction: (v) => (hi === lo ? 0.5 : (Math.log10(v) - lo) / span),
+    label: 'training steps (log scale)',
   };
 }

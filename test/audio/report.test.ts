@@ -7,6 +7,8 @@ import type { ProbeResult } from '../../src/probe/linear-probe.js';
 const probe = (accuracy: number): ProbeResult => ({
   items: 10,
   accuracy,
+  standardError: 0.1,
+  standardErrorUnits: 10,
   perClass: [accuracy],
   balancedAccuracy: accuracy,
   majorityBaseline: 0.1,

@@ -86,6 +86,62 @@ it('classificationReport: per-class accuracy, majority baseline and most confuse
   assert.equal(r.confusedPairs.length, 2);
 });
 
+it('standard error: binomial without groups, cluster-robust with groups (hand-computed)', () => {
+  // 6 labelled items, 3 hits: p = 1/2; binomial SE·√(n/(n−1)) = √(6/5 · 6·0.25) / 6.
+  const labels = Int32Array.from([0, 0, 0, 1, 1, 2, -1]);
+  const preds = Int32Array.from([0, 1, 1, 1, 0, 2, 2]);
+  const plain = classificationReport(labels, preds, 4);
+  assert.equal(plain.standardErrorUnits, 6);
+  assert.ok(Math.abs(plain.standardError - Math.sqrt((6 / 5) * 6 * 0.25) / 6) < 1e-12);
+  assert.ok(Math.abs(plain.standardError - Math.sqrt((0.25 / 6) * (6 / 5))) < 1e-12);
+  // Groups {0,1,2} (1 hit of 3), {3,4} (1 of 2), {5,6} (1 of 1 labelled): residuals h − p·n =
+  // −0.5, 0, 0.5 → SE = √(3/2 · 0.5) / 6.
+  const grouped = classificationReport(labels, preds, 4, 5, Int32Array.from([0, 3, 5, 7]));
+  assert.equal(grouped.accuracy, 0.5);
+  assert.equal(grouped.standardErrorUnits, 3);
+  assert.ok(Math.abs(grouped.standardError - Math.sqrt(1.5 * 0.5) / 6) < 1e-12);
+  // Perfectly correlated groups (all hit or all miss) widen the SE against the binomial one.
+  const y = new Int32Array(40);
+  const p = Int32Array.from({ length: 40 }, (_, i) => (Math.floor(i / 10) % 2 === 0 ? 0 : 1));
+  const g = Int32Array.from([0, 10, 20, 30, 40]);
+  const corr = classificationReport(y, p, 2, 5, g);
+  const indep = classificationReport(y, p, 2);
+  assert.equal(corr.standardErrorUnits, 4);
+  assert.ok(corr.standardError > 3 * indep.standardError);
+  assert.throws(() => classificationReport(y, p, 2, 5, Int32Array.from([0, 10])), /groups/);
+});
+
+it('standard error: agrees with a slow cluster bootstrap', () => {
+  const rng = new Rng(11);
+  const bounds = [0];
+  while (bounds.at(-1)! < 600) bounds.push(bounds.at(-1)! + 1 + Math.floor(rng.uniform() * 12));
+  const n = bounds.at(-1)!;
+  const labels = new Int32Array(n);
+  const preds = new Int32Array(n);
+  for (let gi = 0; gi + 1 < bounds.length; gi++) {
+    const skill = rng.uniform(); // a per-group hit rate: items within a group are correlated
+    for (let i = bounds[gi]!; i < bounds[gi + 1]!; i++) preds[i] = rng.uniform() < skill ? 0 : 1;
+  }
+  const r = classificationReport(labels, preds, 2, 5, Int32Array.from(bounds));
+  const G = bounds.length - 1;
+  const accs: number[] = [];
+  for (let b = 0; b < 2000; b++) {
+    let hits = 0;
+    let items = 0;
+    for (let j = 0; j < G; j++) {
+      const gi = Math.floor(rng.uniform() * G);
+      for (let i = bounds[gi]!; i < bounds[gi + 1]!; i++) {
+        items++;
+        if (preds[i] === 0) hits++;
+      }
+    }
+    accs.push(hits / items);
+  }
+  const mean = accs.reduce((a, v) => a + v, 0) / accs.length;
+  const sd = Math.sqrt(accs.reduce((a, v) => a + (v - mean) ** 2, 0) / (accs.length - 1));
+  assert.ok(Math.abs(r.standardError - sd) / sd < 0.1, `${r.standardError} vs bootstrap ${sd}`);
+});
+
 it('standardize: tiny-scale features become learnable in a short budget (same function class)', () => {
   const rng = new Rng(5);
   const data = clusters(300, 5, 8, rng);

@@ -1,6 +1,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyAxis, errorRateAxis, escapeXml, lineChartSvg } from '../../src/probe/plot.js';
+import {
+  accuracyAxis,
+  errorRateAxis,
+  escapeXml,
+  lineChartSvg,
+  stepsAxis,
+} from '../../src/probe/plot.js';
 
 it('escapes the XML specials', () => {
   assert.equal(escapeXml('a<b & c>d'), 'a&lt;b &amp; c&gt;d');
@@ -50,4 +56,38 @@ it('draws each method: markers at its modules, a path through them, a legend ent
   // Module 1 at the left edge of the plot area, module 3 at the right (x 70 … 460).
   assert.match(svg, /<circle cx="70\.0" /);
   assert.match(svg, /<circle cx="460\.0" /);
+});
+
+it('steps axis: log placement from the first to the last step, error bars around markers', () => {
+  const axis = stepsAxis([250, 1000, 4000]);
+  assert.deepEqual(
+    axis.ticks.map((t) => t.text),
+    ['250', '1k', '4k'],
+  );
+  assert.equal(axis.fraction(250), 0);
+  assert.equal(axis.fraction(4000), 1);
+  assert.ok(
+    Math.abs(axis.fraction(1000) - 0.5) < 1e-12,
+    '1000 is halfway in log between 250 and 4000',
+  );
+  const svg = lineChartSvg({
+    title: 'curve',
+    modules: 1,
+    x: axis,
+    y: accuracyAxis([0.2, 0.6]),
+    series: [
+      {
+        label: 'GIM',
+        points: [
+          { x: 250, y: 0.3, error: 0.02 },
+          { x: 4000, y: 0.5 },
+        ],
+      },
+    ],
+  });
+  assert.match(svg, />training steps \(log scale\)</);
+  assert.match(svg, /<circle cx="70\.0" /);
+  assert.match(svg, /<circle cx="460\.0" /);
+  // One error bar (the second point has none): a vertical line at the first marker's x.
+  assert.equal((svg.match(/<line x1="70\.0" y1="[\d.]+" x2="70\.0"/g) ?? []).length, 1, 'one bar');
 });
