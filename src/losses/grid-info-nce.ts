@@ -29,7 +29,7 @@ export const GRID_SKIP = 1;
 
 export interface GridInfoNceResult {
   readonly loss: Scalar;
-  /** Top-1 accuracy of the positive among 1+N, averaged over k (no gradient). */
+  /** Fraction of predictions whose positive scores strictly above all N negatives (ties miss), averaged over k (no gradient). */
   readonly accuracy: Scalar;
 }
 
@@ -139,7 +139,11 @@ export function gridInfoNceWithDraw(
       const scores = tf.matMul(grouped, context).reshape([P, 1 + N]); // [P, 1+N], positive at index 0
       const logProb = tf.logSoftmax(scores); // stable: subtracts the row max
       losses.push(tf.neg(tf.mean(logProb.slice([0, 0], [P, 1]))));
-      accuracies.push(tf.mean(tf.equal(tf.argMax(scores, 1), 0).toFloat()));
+      // Strictly above every negative: a tie is a miss (argMax would count it as a hit).
+      const best = tf.max(scores.slice([0, 1], [P, N]), 1); // [P]
+      accuracies.push(
+        tf.mean(tf.greater(scores.slice([0, 0], [P, 1]).reshape([P]), best).toFloat()),
+      );
     }
     return {
       loss: tf.div(tf.addN(losses), K) as Scalar,

@@ -30,7 +30,7 @@ export interface InfoNceConfig {
 export interface InfoNceResult {
   /** Mean loss over positions then over k. */
   readonly loss: Scalar;
-  /** Top-1 accuracy of the positive among 1+N, averaged over k (no gradient). */
+  /** Fraction of predictions whose positive scores strictly above all N negatives (ties miss), averaged over k (no gradient). */
   readonly accuracy: Scalar;
 }
 
@@ -177,7 +177,9 @@ export function infoNceWithDraw(
     const logProb0 = tf.logSoftmax(scores).slice([0, 0, 0], [R1, K, 1]).reshape([R1, K]); // stable log-softmax
     const cellWeight = tf.tensor2d(grid.weight, [R1, K]); // 1/R_k on valid cells
     const loss = tf.div(tf.neg(tf.sum(tf.mul(logProb0, cellWeight))), K) as Scalar;
-    const correct = tf.equal(tf.argMax(scores, 2), 0).toFloat(); // [R1, K]
+    // A hit only when the positive beats every negative strictly: argMax would return index 0 on
+    // a tie, so a collapsed encoder (all scores equal) would read as perfectly accurate.
+    const correct = tf.greater(posScore.reshape([R1, K]), tf.max(negScore, 2)).toFloat(); // [R1, K]
     const accuracy = tf.div(tf.sum(tf.mul(correct, cellWeight)), K) as Scalar;
     return { loss, accuracy };
   });
