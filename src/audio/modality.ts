@@ -1,6 +1,7 @@
 /** Audio as a Modality of the shared Trainer: raw waveform windows into the CPC encoder stack. */
 import { Rng } from '../backend/random.js';
 import type { Modality } from '../core/modality.js';
+import { infoNceChance } from '../core/collapse.js';
 import { SCHEDULE_RESUMABLE_FIELDS } from '../core/schedule-config.js';
 import { AudioGimModel } from './model.js';
 import {
@@ -28,6 +29,8 @@ export const audioModality: Modality<AudioGimConfig, AudioGimModel, AudioBatchSo
   withDepth: (config, depth) => ({ ...config, encoder: { ...config.encoder, depth } }),
   buildModel: (config) =>
     new AudioGimModel(config.encoder, config.loss, new Rng(config.train.seed)),
+  // One positive among N negatives per prediction.
+  chance: (config) => infoNceChance(config.loss.negativeSamples),
   async nextBatch(source, config) {
     const values = await source.next();
     return { values, shape: [config.train.batchSize, config.data.windowSamples, 1] }; // [B, T, 1]

@@ -116,10 +116,13 @@ export class AudioGimModule extends BaseModule {
   }
 
   /** Forward plus this module's InfoNCE loss. */
-  forwardWithLoss(x: Tensor, rng: Rng): ModuleOutput & { loss: Scalar; accuracy: Scalar } {
+  forwardWithLoss(
+    x: Tensor,
+    rng: Rng,
+  ): ModuleOutput & { loss: Scalar; accuracy: Scalar; features: Tensor } {
     const out = this.forward(x);
     const { loss, accuracy } = this.infoNce.compute(out.z, out.c, rng);
-    return { ...out, loss, accuracy };
+    return { ...out, loss, accuracy, features: out.c };
   }
 
   /** Forward pass without loss, for a frozen module: returns z (a fresh tensor the caller owns). */

@@ -44,6 +44,11 @@ export function startTrainingSession(opts: TrainingSessionOptions): TrainingSess
     shouldStop: () => stop,
     onStep: (r: StepRecord) => {
       appendFileSync(opts.logFile, `${JSON.stringify(logLine(r))}\n`);
+      // Warnings stay on screen (and in the log): a collapsed module is worth stopping for.
+      for (const w of r.warnings ?? []) {
+        progress.done();
+        process.stderr.write(`gim train: warning at step ${w.step}: ${w.message}\n`);
+      }
       const losses = r.modules.map((m) => m?.loss ?? Number.NaN);
       // Smooth per module; a module that did not step this time keeps its last value.
       smoothed = smoothed
@@ -112,6 +117,8 @@ export function logLine(r: StepRecord): object {
     seconds: Number(r.seconds.toFixed(4)),
     loss: r.modules.map((m) => (m ? Number(m.loss.toFixed(5)) : null)),
     accuracy: r.modules.map((m) => (m ? Number(m.accuracy.toFixed(4)) : null)),
+    dead: r.modules.map((m) => (m ? Number(m.deadFraction.toFixed(4)) : null)),
+    ...(r.warnings ? { warnings: r.warnings.map((w) => w.message) } : {}),
     tensorBytes: r.memory.tensorBytes,
     rssBytes: r.memory.rssBytes,
     peakRssBytes: r.memory.peakRssBytes ?? null,

@@ -8,6 +8,7 @@
 import type { Tensor } from '../backend/tf.js';
 import type { IsolatedModule } from './train-step.js';
 import type { ScheduleConfig, CacheConfig } from './schedule-config.js';
+import type { ChanceLevel } from './collapse.js';
 
 /** A module of a gradient-isolated stack that can also run frozen (forward only, no loss). */
 export interface StackModule extends IsolatedModule {
@@ -79,6 +80,8 @@ export interface Modality<C extends TrainableConfig, M extends StackModel, S> {
   itemShape(outputShape: readonly number[], count: number): number[];
   /** Where the first cache's items come from and how they were drawn (for its manifest). */
   describePass(config: C): { source: string; sampling: string };
+  /** What a module scores by guessing under the config's objective (for the collapse watch). */
+  chance?(config: C): ChanceLevel | null;
   /** Labels for supervised heads before a step (no-op for self-supervised objectives). */
   setLabels?(model: M, labels: Int32Array): void;
   /** A clearer error for a failed step (vision: out of memory), or null to rethrow as is. */

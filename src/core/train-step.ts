@@ -8,12 +8,45 @@ import type { Module } from '../nn/module.js';
 
 /** What the step needs from a module: its variables and a forward pass with its own loss. */
 export interface IsolatedModule extends Module {
-  forwardWithLoss(x: Tensor, rng: Rng): { z: Tensor; loss: Scalar; accuracy: Scalar };
+  /**
+   * z: the output for the module above. features (optional, default z): the representation the
+   * loss reads and a probe would read (audio: the GRU's context c; vision: the pooled patch grid),
+   * watched for dead units.
+   */
+  forwardWithLoss(
+    x: Tensor,
+    rng: Rng,
+  ): { z: Tensor; loss: Scalar; accuracy: Scalar; features?: Tensor };
 }
 
 export interface ModuleStepStats {
   readonly loss: number;
   readonly accuracy: number;
+  /**
+   * Fraction of the module's feature channels that are dead this step: constant over every
+   * position of the batch (a ReLU that never fires, a tanh pinned at ±1). A collapsed encoder
+   * shows it before its loss does; see collapse.ts.
+   */
+  readonly deadFraction: number;
+}
+
+/**
+ * A channel counts as dead when its standard deviation over all positions of the batch is at most
+ * DEAD_RELATIVE × the largest channel's, or at most DEAD_RELATIVE × its own |mean| (a constant
+ * that float rounding gives a tiny variance). Dead ReLUs and saturated tanh give exactly 0.
+ */
+export const DEAD_RELATIVE = 1e-5;
+
+/** Fraction of dead channels of features [..., C] (the last axis is the channel). */
+export function deadChannelFraction(features: Tensor): Scalar {
+  return tf.tidy(() => {
+    const C = features.shape[features.rank - 1]!;
+    const flat = features.reshape([-1, C]); // [positions, C]
+    const { mean, variance } = tf.moments(flat, 0); // [C] each
+    const std = tf.sqrt(variance);
+    const bound = tf.mul(tf.maximum(tf.max(std), tf.abs(mean)), DEAD_RELATIVE); // [C]
+    return tf.mean(tf.lessEqual(std, bound).toFloat()) as Scalar;
+  });
 }
 
 /**
@@ -32,19 +65,27 @@ export function trainModuleStep(
 ): { z: Tensor; stats: ModuleStepStats } {
   let z: Tensor | null = null;
   let accuracy: Scalar | null = null;
+  let dead: Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const out = module.forwardWithLoss(input, rng);
     // A GRU-only module passes its input through as z; clone (shares data) so the caller owns z.
     z = tf.keep(out.z === input ? tf.clone(input) : out.z);
     accuracy = tf.keep(out.accuracy);
+    dead = tf.keep(deadChannelFraction(out.features ?? out.z));
     return out.loss;
   }, module.parameters());
   optimizer.apply(grads);
   const stats = {
     loss: value.dataSync()[0]!,
     accuracy: (accuracy as unknown as Scalar).dataSync()[0]!,
+    deadFraction: (dead as unknown as Scalar).dataSync()[0]!,
   };
-  tf.dispose([value, accuracy as unknown as Scalar, ...Object.values(grads)]);
+  tf.dispose([
+    value,
+    accuracy as unknown as Scalar,
+    dead as unknown as Scalar,
+    ...Object.values(grads),
+  ]);
   return { z: z as unknown as Tensor, stats };
 }
 

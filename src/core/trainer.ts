@@ -11,6 +11,7 @@ import { Rng } from '../backend/random.js';
 import { Adam } from '../nn/adam.js';
 import { CheckpointError } from '../errors.js';
 import { trainStackStep, type ModuleStepStats } from './train-step.js';
+import { CollapseMonitor, type CollapseWarning } from './collapse.js';
 import { assertSameConfig, checkpointPath, saveCheckpoint } from './checkpoint.js';
 import { removeStaleTemps } from './atomic-file.js';
 import {
@@ -43,6 +44,8 @@ export interface StepRecord {
   readonly seconds: number;
   /** Per-module loss and accuracy (null for a module that did not train this step). */
   readonly modules: readonly (ModuleStepStats | null)[];
+  /** Signs of collapse first seen at this step (collapse.ts); absent when none. */
+  readonly warnings?: readonly CollapseWarning[];
   readonly memory: {
     readonly tensorBytes: number;
     readonly tensors: number;
@@ -87,6 +90,8 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
   private runDir: string | null = null;
   /** Step of the checkpoint on disk that this trainer wrote or resumed from (for error messages). */
   private savedStep: number | null = null;
+  /** Watches every module for dead units and chance-level accuracy (not checkpointed: a resumed run watches afresh). */
+  private readonly collapse: CollapseMonitor;
 
   private constructor(
     readonly modality: Modality<C, M, S>,
@@ -97,6 +102,7 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
     // Weights come from their own stream (the config's seed) so that the data/negatives stream
     // does not depend on model size.
     this.model = modality.buildModel(config);
+    this.collapse = new CollapseMonitor(modality.chance?.(config) ?? null);
     this.optimizers = this.model.modules.map(
       (m) => new Adam(m.namedParameters(), config.train.learningRate),
     );
@@ -362,9 +368,11 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
         if (!(await this.buildCache(this.schedule.frozenBelow, callbacks))) break;
         this.cacheSource = this.openCache(this.schedule.frozenBelow);
       }
-      const record = await this.profiledStep();
+      const stepped = await this.profiledStep();
       // Throws before anything of this step is logged or saved: the checkpoint stays the last good one.
-      assertFiniteLosses(record, this.lastCheckpoint(dir));
+      assertFiniteLosses(stepped, this.lastCheckpoint(dir));
+      const warnings = this.collapse.observe(stepped.step, stepped.modules);
+      const record = warnings.length > 0 ? { ...stepped, warnings } : stepped;
       records.push(record);
       callbacks.onStep?.(record);
       if (

@@ -18,6 +18,8 @@ import {
 import type { VisionBatchSource, VisionSourceState } from './data.js';
 import { VisionMemoryError, estimateStepBytes, isOutOfMemory, memoryMessage } from './memory.js';
 
+import { infoNceChance } from '../core/collapse.js';
+
 export const VISION_CHECKPOINT_KIND = 'vision-gim';
 
 /** Builds the model a config describes, with weights from the config's seed. */
@@ -45,6 +47,11 @@ export function visionModality(backend = 'unknown'): VisionModality {
     layoutDepth: (config) => visionLayoutModuleCount(config.encoder),
     withDepth: (config, depth) => ({ ...config, encoder: { ...config.encoder, depth } }),
     buildModel: (config) => buildVisionModel(config),
+    // InfoNCE: one positive among N negatives; the supervised heads: 10 classes (buildVisionModel).
+    chance: (config) =>
+      config.loss.objective === 'infonce'
+        ? infoNceChance(config.loss.negativeSamples)
+        : { accuracy: 1 / 10, loss: Math.log(10) },
     async nextBatch(source) {
       const batch = source.next();
       return { values: batch.patches, shape: batch.patchShape, labels: batch.labels }; // [B·G·G, p, p, C]

@@ -131,9 +131,12 @@ export class VisionModule extends BaseModule {
     });
   }
 
-  forwardWithLoss(x: Tensor, rng: Rng): { z: Tensor; loss: Scalar; accuracy: Scalar } {
+  forwardWithLoss(
+    x: Tensor,
+    rng: Rng,
+  ): { z: Tensor; loss: Scalar; accuracy: Scalar; features: Tensor } {
     const { z, grid } = this.forward(x);
-    return { z, ...this.head.compute(grid, rng) };
+    return { z, ...this.head.compute(grid, rng), features: grid };
   }
 
   /** Parameters kept after training (the head is discarded). */

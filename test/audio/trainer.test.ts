@@ -171,3 +171,22 @@ it('records the peak tensor memory of every peakMemoryEvery-th step', async () =
   }
   assert.ok(records.every((r) => r.memory.peakRssBytes! >= r.memory.rssBytes));
 });
+
+it('a module whose ReLUs never fire reports all channels dead and accuracy 0 (ties miss), not 1', async () => {
+  const c = config(2);
+  const trainer = AudioTrainer.create(c, tones(c));
+  // Module 1 outputs relu(conv) with zero weights and a bias of −1: every channel is 0 always,
+  // every InfoNCE score ties, and no gradient flows back through the dead ReLUs.
+  for (const conv of trainer.model.modules[0]!.convs) {
+    conv.weight.assign(tf.zerosLike(conv.weight));
+    conv.bias.assign(tf.fill(conv.bias.shape, -1));
+  }
+  const records = await trainer.run(null);
+  const first = records[0]!.modules[0]!;
+  assert.equal(first.deadFraction, 1);
+  assert.equal(first.accuracy, 0);
+  assert.ok(Math.abs(first.loss - Math.log(5)) < 1e-5, `loss ${first.loss} vs log(5)`);
+  // The module above gets a constant input, so its channels are constant too.
+  assert.equal(records[0]!.modules[1]!.deadFraction, 1);
+  trainer.dispose();
+});

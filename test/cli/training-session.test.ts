@@ -10,7 +10,7 @@ import type { StepRecord } from '../../src/core/trainer.js';
 const step = (n: number): StepRecord => ({
   step: n,
   seconds: 0.001,
-  modules: [{ loss: 1, accuracy: 0.5 }],
+  modules: [{ loss: 1, accuracy: 0.5, deadFraction: 0 }],
   memory: { tensorBytes: 0, tensors: 0, rssBytes: 0 },
 });
 
