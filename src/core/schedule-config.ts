@@ -9,6 +9,12 @@ export interface ScheduleConfig {
   /** Examples per batch. */
   readonly batchSize: number;
   readonly learningRate: number;
+  /**
+   * Linear learning-rate warm-up over each module's first `warmupSteps` updates (0: none, the
+   * reference). Adam's first updates move every weight by about lr whatever its gradient; at a
+   * high lr that kills ReLUs for good (docs/results.md, "Collapse").
+   */
+  readonly warmupSteps: number;
   readonly steps: number;
   readonly seed: number;
   readonly logEvery: number;
@@ -46,6 +52,7 @@ export interface CacheConfig {
 export const DEFAULT_SCHEDULE: ScheduleConfig = {
   batchSize: 8,
   learningRate: 2e-4,
+  warmupSteps: 0,
   steps: 1000,
   seed: 2,
   logEvery: 1,
@@ -74,6 +81,7 @@ export const SCHEDULE_RULES: Rules = {
   'train.schedule': rules.oneOf('simultaneous', 'sequential'),
   'train.updatePeriods': rules.nonNegativeInts,
   'train.stepsPerModule': rules.nonNegativeInt,
+  'train.warmupSteps': rules.nonNegativeInt,
   'train.peakMemoryEvery': rules.nonNegativeInt,
   'train.lossTarget': (v) =>
     typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a finite number >= 0',

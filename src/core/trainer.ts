@@ -104,7 +104,10 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
     this.model = modality.buildModel(config);
     this.collapse = new CollapseMonitor(modality.chance?.(config) ?? null);
     this.optimizers = this.model.modules.map(
-      (m) => new Adam(m.namedParameters(), config.train.learningRate),
+      (m) =>
+        new Adam(m.namedParameters(), config.train.learningRate, {
+          warmupSteps: config.train.warmupSteps,
+        }),
     );
   }
 

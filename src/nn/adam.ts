@@ -11,6 +11,8 @@ export interface AdamOptions {
   readonly beta1?: number;
   readonly beta2?: number;
   readonly epsilon?: number;
+  /** Update t uses lr · min(1, t / warmupSteps) (0: the constant lr, as torch.optim.Adam). */
+  readonly warmupSteps?: number;
 }
 
 export interface AdamState {
@@ -26,13 +28,15 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  readonly warmupSteps: number;
 
   /** `params`: stable name → variable (a module's namedParameters()). */
   constructor(
     readonly params: ReadonlyMap<string, Variable>,
     public learningRate: number,
-    { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {},
+    { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, warmupSteps = 0 }: AdamOptions = {},
   ) {
+    this.warmupSteps = warmupSteps;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
@@ -55,7 +59,10 @@ export class Adam {
   /** Apply one update. `grads` maps a variable's engine name (as tf.variableGrads returns) to its gradient. */
   apply(grads: Readonly<Record<string, Tensor>>): void {
     this.stepCount += 1;
-    const { stepSize, sqrtBias2 } = biasCorrection(this.stepCount, this.learningRate, this);
+    // The warm-up counts this optimiser's own updates, so a module trained later (sequential
+    // schedule, --add-module) warms up from its own first step, and a resumed run continues it.
+    const warm = this.warmupSteps > 0 ? Math.min(1, this.stepCount / this.warmupSteps) : 1;
+    const { stepSize, sqrtBias2 } = biasCorrection(this.stepCount, this.learningRate * warm, this);
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads[p.name];
