@@ -11,12 +11,22 @@
  * When the training transform has no crop freedom (Fashion-MNIST: 28 + 2·2 padding = the 32 crop)
  * its only randomness is the flip, so features of both views are computed once and each epoch
  * picks one view per image: the same distribution as re-encoding every epoch, at 2 passes total.
+ *
+ * What is probed is an ImageFeatureExtractor: the encoder's modules (`modelFeatures`) or the
+ * image's own pixels (`pixelFeatures`, the raw-pixel baseline), so a baseline and a learned
+ * encoder see the same images, views, standardisation and probe.
  */
 import { tf } from '../backend/tf.js';
 import { Rng } from '../backend/random.js';
 import { LinearProbe } from '../probe/linear-probe.js';
 import { featureScale, standardized, type FeatureScale } from '../probe/standardize.js';
-import { makeImageBatch, type ImagePipelineConfig, type ImageSet } from './data/index.js';
+import { clusteredStandardError } from '../probe/metrics.js';
+import {
+  makeImageBatch,
+  type ImageBatch,
+  type ImagePipelineConfig,
+  type ImageSet,
+} from './data/index.js';
 import { patchBatch } from './data.js';
 import type { VisionGimModel } from './model.js';
 
@@ -41,15 +51,78 @@ export interface ModuleProbeResult {
   readonly channels: number;
   /** Top-1 test accuracy. */
   readonly accuracy: number;
+  /** Binomial standard error of `accuracy` (test images are independent draws). */
+  readonly standardError: number;
+  /** Test images scored. */
+  readonly testImages: number;
   /** Test accuracy per class (NaN for a class absent from the test images). */
   readonly perClass: number[];
   /** Mean cross-entropy of the last training epoch. */
   readonly trainLoss: number;
 }
 
-/** Per-module mean-pooled features [count, C_m] of `indices`, flipped horizontally if asked. */
-export function encodeImages(
+/**
+ * Features of a batch of transformed images, one matrix per probed position: after each encoder
+ * module, or the pixels themselves. Each is [B, C_m] row-major.
+ */
+export interface ImageFeatureExtractor {
+  features(batch: ImageBatch): Float32Array[];
+}
+
+/** The mean-pooled patch grid after every encoder module ([B, C_m] per module). */
+export function modelFeatures(
   model: VisionGimModel,
+  pipeline: ImagePipelineConfig,
+): ImageFeatureExtractor {
+  return {
+    features(batch) {
+      const { patches, patchShape } = patchBatch(batch, pipeline);
+      const feats = tf.tidy(() => {
+        const x = tf.tensor4d(patches, [...patchShape]); // [B·G·G, p, p, C]
+        return model.representations(x).map((grid) => tf.mean(grid, [1, 2])); // [B, C_m] per module
+      });
+      const out = feats.map((f) => f.dataSync() as Float32Array);
+      tf.dispose(feats);
+      return out;
+    },
+  };
+}
+
+/**
+ * The raw-pixel baseline: the transformed image (normalised, the same view the encoder gets),
+ * flattened to [B, side·side·C]. When the crop has no freedom (Fashion-MNIST: 28 + 2·2 = 32)
+ * the zero border of width `pad` is the same in every image and is dropped, so the dimension is
+ * the image's own (784 for Fashion-MNIST); otherwise the whole crop is kept.
+ */
+export function pixelFeatures(pipeline: ImagePipelineConfig, set: ImageSet): ImageFeatureExtractor {
+  const border = fixedCrop(pipeline, set) ? pipeline.pad : 0;
+  return {
+    features(batch) {
+      const { batchSize, size, channels } = batch;
+      const side = size - 2 * border;
+      const rowValues = side * channels;
+      const out = new Float32Array(batchSize * side * rowValues); // [B, side, side, C]
+      for (let b = 0; b < batchSize; b++)
+        for (let y = 0; y < side; y++) {
+          const from = ((b * size + y + border) * size + border) * channels;
+          out.set(batch.images.subarray(from, from + rowValues), (b * side + y) * rowValues);
+        }
+      return [out];
+    },
+  };
+}
+
+/** True when the training transform cannot move the image inside the crop (only flips it). */
+export function fixedCrop(pipeline: ImagePipelineConfig, set: ImageSet): boolean {
+  return (
+    set.height + 2 * pipeline.pad === pipeline.crop &&
+    set.width + 2 * pipeline.pad === pipeline.crop
+  );
+}
+
+/** Per-module features [count, C_m] of `indices`, flipped horizontally if asked. */
+export function encodeImages(
+  extractor: ImageFeatureExtractor,
   set: ImageSet,
   pipeline: ImagePipelineConfig,
   indices: Int32Array,
@@ -68,18 +141,11 @@ export function encodeImages(
     );
     if (!view.train && view.flip)
       flipImages(batch.images, batch.batchSize, batch.size, batch.channels);
-    const { patches, patchShape } = patchBatch(batch, pipeline);
-    const feats = tf.tidy(() => {
-      const x = tf.tensor4d(patches, [...patchShape]); // [B·G·G, p, p, C]
-      return model.representations(x).map((grid) => tf.mean(grid, [1, 2])); // [B, C_m] per module
-    });
-    feats.forEach((f, m) => {
-      const values = f.dataSync() as Float32Array;
-      const channels = f.shape[1]!;
+    extractor.features(batch).forEach((values, m) => {
+      const channels = values.length / ids.length;
       out[m] ??= new Float32Array(indices.length * channels);
       out[m]!.set(values, start * channels);
     });
-    tf.dispose(feats);
   }
   return out;
 }
@@ -117,7 +183,7 @@ function rowsOf(features: Float32Array, channels: number, rows: ArrayLike<number
 
 /** The images to probe on and the transform that makes their views. */
 interface ProbeImages {
-  readonly model: VisionGimModel;
+  readonly extractor: ImageFeatureExtractor;
   readonly pipeline: ImagePipelineConfig;
   readonly set: ImageSet;
   readonly indices: Int32Array;
@@ -134,9 +200,9 @@ function epochFeatures(
   fixedViews: Float32Array[][] | null,
   rng: Rng,
 ): Float32Array[] {
-  const { model, pipeline, set, indices, encodeBatch } = images;
+  const { extractor, pipeline, set, indices, encodeBatch } = images;
   if (!fixedViews)
-    return encodeImages(model, set, pipeline, indices, encodeBatch, { train: true, rng });
+    return encodeImages(extractor, set, pipeline, indices, encodeBatch, { train: true, rng });
   // One view per image (the flip of the training transform), the same for every module.
   const flip = Uint8Array.from(indices, () => (rng.uniform() < 0.5 ? 1 : 0));
   return fixedViews[0]!.map((unflipped, m) => {
@@ -150,10 +216,10 @@ function epochFeatures(
 
 /**
  * Trains one probe per encoder module on `trainSet[trainIdx]` and tests on `testSet[testIdx]`.
- * The model is only read.
+ * The model is only read. `source` is a model (its modules are probed) or any extractor.
  */
 export function probeModules(
-  model: VisionGimModel,
+  source: VisionGimModel | ImageFeatureExtractor,
   pipeline: ImagePipelineConfig,
   trainSet: ImageSet,
   trainIdx: Int32Array,
@@ -163,19 +229,20 @@ export function probeModules(
   opts: ProbeOptions,
 ): ModuleProbeResult[] {
   const rng = new Rng(opts.seed);
+  const extractor = 'features' in source ? source : modelFeatures(source, pipeline);
   const images = {
-    model,
+    extractor,
     pipeline,
     set: trainSet,
     indices: trainIdx,
     encodeBatch: opts.encodeBatch,
   };
-  const fixedCrop =
-    trainSet.height + 2 * pipeline.pad === pipeline.crop &&
-    trainSet.width + 2 * pipeline.pad === pipeline.crop;
-  const fixedViews = fixedCrop
+  const fixedViews = fixedCrop(pipeline, trainSet)
     ? [false, true].map((flip) =>
-        encodeImages(model, trainSet, pipeline, trainIdx, opts.encodeBatch, { train: false, flip }),
+        encodeImages(extractor, trainSet, pipeline, trainIdx, opts.encodeBatch, {
+          train: false,
+          flip,
+        }),
       )
     : null;
   const trainLabels = Int32Array.from(trainIdx, (i) => trainSet.label(i));
@@ -236,8 +303,8 @@ function testModules(
   images: ProbeImages,
   classes: number,
 ): ModuleProbeResult[] {
-  const { model, pipeline, set, indices, encodeBatch } = images;
-  const testFeats = encodeImages(model, set, pipeline, indices, encodeBatch, {
+  const { extractor, pipeline, set, indices, encodeBatch } = images;
+  const testFeats = encodeImages(extractor, set, pipeline, indices, encodeBatch, {
     train: false,
     flip: false,
   });
@@ -245,10 +312,13 @@ function testModules(
   return testFeats.map((raw, m) => {
     const f = scales ? standardized(raw, scales[m]!) : raw;
     const predicted = probes[m]?.predict(f) ?? new Int32Array(indices.length);
+    const scores = scorePredictions(predicted, testLabels, classes);
     return {
       module: m + 1,
       channels: f.length / indices.length,
-      ...scorePredictions(predicted, testLabels, classes),
+      ...scores,
+      standardError: clusteredStandardError(testLabels, predicted, scores.accuracy).standardError,
+      testImages: indices.length,
       trainLoss: lastLoss[m] ?? Number.NaN,
     };
   });

@@ -5,11 +5,8 @@ import { memoryImageSet } from '../../src/vision/data/index.js';
 import { resolveVisionConfig, visionPipeline } from '../../src/vision/config.js';
 import { buildVisionModel } from '../../src/vision/trainer.js';
 import { flipImages, probeModules, scorePredictions } from '../../src/vision/probes.js';
-import {
-  methodConfig,
-  perModuleAccuracySvg,
-  resultsMarkdown,
-} from '../../src/vision/experiment.js';
+import { methodConfig } from '../../src/vision/experiment.js';
+import { perModuleAccuracySvg, resultsMarkdown } from '../../src/vision/experiment-report.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
 
@@ -52,6 +49,8 @@ describe('probe helpers', () => {
       module: m + 1,
       channels: 4,
       accuracy,
+      standardError: 0.01,
+      testImages: 2000,
       perClass: [],
       trainLoss: 1,
     }));
@@ -62,14 +61,30 @@ describe('probe helpers', () => {
       seed: 2,
       trainSeconds: 1,
       probeSeconds: 1,
+      firstLoss: [],
       finalLoss: [],
       modules,
+      curve: [],
+      curveSeconds: 0,
     };
-    assert.match(resultsMarkdown([result]), /\| GIM \| 60\.0 \| 50\.0 \| 60\.0 \|/);
-    assert.match(resultsMarkdown([result]), /\| module 1 \(%\) \| module 2 \(%\) \|/);
+    assert.match(
+      resultsMarkdown([result]),
+      /\| GIM \| 2 \| 60\.0 ± 1\.0 \| 4 \| 50\.0 ± 1\.0 \(d=4\) \| 60\.0 ± 1\.0 \(d=4\) \| – \|/,
+    );
+    assert.match(
+      resultsMarkdown([result]),
+      /\| module 1 \(%, ± SE, dim\) \| module 2 \(%, ± SE, dim\) \|/,
+    );
     const svg = perModuleAccuracySvg([{ ...result, label: 'GIM <a>' }]);
     assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.equal(svg.match(/<circle /g)?.length, 2, 'one marker per module');
+    assert.equal(
+      svg.match(
+        /<line x1="[\d.]+" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="#1f77b4" stroke-width="1.5"/g,
+      )?.length,
+      2,
+      'an SE bar per module',
+    );
     assert.match(svg, /<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
     assert.match(svg, /GIM &lt;a&gt;/);
   });

@@ -11,7 +11,8 @@ import { probeFirstImages } from '../../vision/experiment.js';
 
 const EVAL_HELP = `usage: gim eval --checkpoint DIR [options]   (vision checkpoint)
 
-Linear probes (Adam, cross-entropy, frozen encoder) after every encoder module of a vision model.
+Linear probes (Adam, cross-entropy, frozen encoder) after every encoder module of a vision model;
+each top-1 accuracy with its binomial standard error over the test images.
   --epochs N  --train-images N  --test-images N  --lr X  --batch-size N  --seed N
   --backend NAME   ${BACKEND_NAMES.join(' | ')}
   --out FILE       also write the results as JSON`;
@@ -71,7 +72,7 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
   model.dispose();
   for (const m of modules) {
     process.stdout.write(
-      `module ${m.module} (${m.channels} ch): top-1 ${(100 * m.accuracy).toFixed(2)}%  per class ${m.perClass.map((a) => (100 * a).toFixed(0)).join(' ')}\n`,
+      `module ${m.module} (${m.channels} ch): top-1 ${(100 * m.accuracy).toFixed(2)}% ± ${(100 * m.standardError).toFixed(2)} (binomial SE, ${m.testImages} images)  per class ${m.perClass.map((a) => (100 * a).toFixed(0)).join(' ')}\n`,
     );
   }
   if (typeof values.out === 'string')
