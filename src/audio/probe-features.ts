@@ -1,7 +1,7 @@
 /**
  * Feature extraction for the audio probes, done once and cached as plain arrays:
- * - speaker: one random window per utterance (as the corpus loader draws them), each module's
- *   output averaged over time (spec §2.7; the reference pools the final GRU context);
+ * - speaker: random windows (as the corpus loader draws them; one per utterance per draw), each
+ *   module's output averaged over time (spec §2.7; the reference pools the final GRU context);
  * - phone: whole utterances, one feature row per labelled 10 ms frame.
  * Everything runs forward only; no gradient closure is open here.
  */
@@ -14,8 +14,12 @@ import type { FeatureSet } from '../probe/linear-probe.js';
 export type ExtractProgress = (done: number, total: number) => void;
 
 /**
- * One draw of random windows from `split` (the corpus's own window sampling, one per utterance,
- * in split order) → per module, time-averaged features and speaker labels.
+ * `windowsPerUtterance` draws of random windows from `split` (the corpus's own window sampling,
+ * one window per utterance per draw, in split order, all from `rng`) → per module, time-averaged
+ * features and speaker labels, the windows of one utterance in adjacent rows. With several
+ * windows per utterance the set is grouped by utterance (`groups`), because windows cut from one
+ * recording are not independent test items (the probe's standard error is then cluster-robust).
+ * One window per utterance gives the rows (and the draws from `rng`) of a single pass.
  */
 export async function speakerFeatures(
   corpus: AudioCorpus,
@@ -24,14 +28,23 @@ export async function speakerFeatures(
   rng: Rng,
   extractBatch: number,
   onProgress?: ExtractProgress,
+  windowsPerUtterance = 1,
 ): Promise<FeatureSet[]> {
   const samples = corpus.windowSamples;
-  const audio: Float32Array[] = [];
-  const speakers: number[] = [];
-  for await (const b of corpus.epoch(split, 1, rng, { shuffle: false })) {
-    audio.push(b.audio);
-    speakers.push(b.speaker[0]!);
+  // Keyed by utterance id, so a file found broken during a later draw cannot shift the groups.
+  const byUtterance = new Map<string, { speaker: number; windows: Float32Array[] }>();
+  for (let draw = 0; draw < windowsPerUtterance; draw++) {
+    for await (const b of corpus.epoch(split, 1, rng, { shuffle: false })) {
+      const id = b.utteranceIds[0]!;
+      const entry = byUtterance.get(id) ?? { speaker: b.speaker[0]!, windows: [] };
+      entry.windows.push(b.audio);
+      byUtterance.set(id, entry);
+    }
   }
+  const audio = [...byUtterance.values()].flatMap((u) => u.windows);
+  const speakers = [...byUtterance.values()].flatMap((u) => u.windows.map(() => u.speaker));
+  const groups = [0];
+  for (const u of byUtterance.values()) groups.push(groups[groups.length - 1]! + u.windows.length);
   const n = audio.length;
   const pooled: Float32Array[][] = Array.from({ length: encoder.moduleCount }, () => []);
   for (let start = 0; start < n; start += extractBatch) {
@@ -44,7 +57,12 @@ export async function speakerFeatures(
   const y = Int32Array.from(speakers);
   return pooled.map((chunks) => {
     const x = concat(chunks, (length) => new Float32Array(length));
-    return { x, y, dim: x.length / n };
+    return {
+      x,
+      y,
+      dim: x.length / n,
+      ...(windowsPerUtterance > 1 ? { groups: Int32Array.from(groups) } : {}),
+    };
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * Results of an audio experiment as Markdown tables and per-module SVG plots (error rate per
+ * Results of an audio experiment as Markdown tables (accuracy ± standard error, feature width)
+ * and per-module SVG plots (error rate per
  * module on a log axis, like the paper's figure, spec §5.4, drawn by probe/plot.ts).
  */
 import type { ExperimentRow } from './experiment.js';
@@ -9,13 +10,22 @@ import { errorRateAxis, lineChartSvg } from '../probe/plot.js';
 const pct = (r: ProbeResult | null | undefined): string =>
   r ? (100 * r.accuracy).toFixed(1) : '–';
 
+/** Accuracy ± its standard error in %, e.g. "38.9 ± 1.2" (no "±" when the SE is undefined). */
+export function pctWithError(r: ProbeResult | null | undefined): string {
+  if (!r) return '–';
+  const se = Number.isFinite(r.standardError) ? ` ± ${(100 * r.standardError).toFixed(1)}` : '';
+  return `${(100 * r.accuracy).toFixed(1)}${se}`;
+}
+
 /** The final module's probes of a row. */
 export function finalProbes(row: ExperimentRow): {
   speaker: ProbeResult | null;
   phone: ProbeResult | null;
+  /** Width of the final module's probed features. */
+  dim: number | null;
 } {
   const last = row.modules[row.modules.length - 1];
-  return { speaker: last?.speaker ?? null, phone: last?.phone ?? null };
+  return { speaker: last?.speaker ?? null, phone: last?.phone ?? null, dim: last?.dim ?? null };
 }
 
 export function markdownTable(
@@ -24,13 +34,22 @@ export function markdownTable(
   phoneClasses: number,
 ): string {
   const lines = [
-    `| method | phone acc. % (${phoneClasses} cl.) | speaker acc. % (${speakers} cl.) | layout | seed | train steps | train s | eval s |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| method | dim | phone acc. % ± SE (${phoneClasses} cl.) | speaker acc. % ± SE (${speakers} cl.) | layout | seed | train steps | train s | eval s |`,
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const f = finalProbes(row);
     lines.push(
-      `| ${row.name} | ${pct(f.phone)} | ${pct(f.speaker)} | ${row.layout ?? '–'} | ${row.seed} | ${row.trainSteps} | ${row.trainSeconds.toFixed(0)} | ${row.evalSeconds.toFixed(0)} |`,
+      `| ${row.name} | ${f.dim ?? '–'} | ${pctWithError(f.phone)} | ${pctWithError(f.speaker)} | ${row.layout ?? '–'} | ${row.seed} | ${row.trainSteps} | ${row.trainSeconds.toFixed(0)} | ${row.evalSeconds.toFixed(0)} |`,
+    );
+  }
+  const items = rows.map((r) => finalProbes(r)).find((f) => f.speaker || f.phone);
+  if (items) {
+    lines.push('');
+    lines.push(
+      `Test items: phone ${items.phone?.items ?? '–'} frames of ${items.phone?.standardErrorUnits ?? '–'} utterances, ` +
+        `speaker ${items.speaker?.items ?? '–'} windows of ${items.speaker?.standardErrorUnits ?? '–'} utterances; ` +
+        'SE: standard error of the accuracy, cluster-robust over utterances.',
     );
   }
   const chance = rows.map((r) => finalProbes(r)).find((f) => f.speaker || f.phone);
@@ -60,7 +79,7 @@ export function perModuleTable(rows: readonly ExperimentRow[], probe: 'speaker' 
           : m === width - 1
             ? row.modules[row.modules.length - 1]
             : undefined;
-      return pct(entry?.[probe]);
+      return pctWithError(entry?.[probe]);
     });
     lines.push(`| ${row.name} | ${cells.join(' | ')} |`);
   }

@@ -9,6 +9,9 @@ import { encoderLengths, resolveAudioConfig } from '../../src/audio/config.js';
 import { AudioTrainer } from '../../src/audio/trainer.js';
 import { CorpusSource } from '../../src/audio/batches.js';
 import { evaluateEncoder, resolveProbeSettings } from '../../src/audio/probes.js';
+import { speakerFeatures } from '../../src/audio/probe-features.js';
+import { classificationReport } from '../../src/probe/metrics.js';
+import type { FrozenEncoder } from '../../src/audio/encoders.js';
 import {
   layerEncoder,
   loadAudioModel,
@@ -41,7 +44,11 @@ it('MFCC probes on the micro corpus: both probes, identical on a repeated run (f
   const first = await evaluateEncoder(corpus, mfccEncoder(), settings);
   assert.equal(first.length, 1);
   const top = first[0]!;
-  assert.equal(top.speaker!.items, 2);
+  assert.equal(top.speaker!.items, 2 * 10, '10 fixed windows per test utterance (the default)');
+  assert.equal(top.speaker!.standardErrorUnits, 2, 'the SE counts utterances, not windows');
+  assert.equal(top.phone!.standardErrorUnits, 2);
+  assert.ok(Number.isFinite(top.speaker!.standardError) && top.speaker!.standardError >= 0);
+  assert.equal(top.dim, 39, 'MFCC feature width');
   assert.equal(top.phone!.items, 154 + 120, 'every labelled frame of the two test utterances');
   const again = await evaluateEncoder(corpus, mfccEncoder(), settings);
   assert.deepEqual(again, first);
@@ -115,4 +122,63 @@ it('layerEncoder: one block per module for gim-6 (same as modelEncoder), per lay
       assert.deepEqual(blocks[5], modelEncoder(model, config.encoder).encode(audio, 2, WINDOW)[0]);
     model.dispose();
   }
+});
+
+/** A one-module encoder that reports each window's first sample, and remembers every window. */
+function recordingEncoder(seen: Float32Array[]): FrozenEncoder {
+  return {
+    moduleCount: 1,
+    frameCounts: () => [1],
+    encode(audio, batch, samples) {
+      for (let b = 0; b < batch; b++) seen.push(audio.slice(b * samples, (b + 1) * samples));
+      const data = Float32Array.from({ length: batch }, (_, b) => audio[b * samples]!);
+      return [{ batch, frames: 1, dim: 1, data }];
+    },
+    dispose() {},
+  };
+}
+
+it('speaker test set: k fixed windows per utterance, grouped by utterance, the same for every encoder', async () => {
+  const corpus = await openLibriSpeech(FIXTURE, { windowSamples: WINDOW });
+  const first: Float32Array[] = [];
+  const second: Float32Array[] = [];
+  const [a] = await speakerFeatures(
+    corpus,
+    recordingEncoder(first),
+    'test',
+    new Rng(7),
+    2,
+    undefined,
+    3,
+  );
+  const [b] = await speakerFeatures(
+    corpus,
+    recordingEncoder(second),
+    'test',
+    new Rng(7),
+    4,
+    undefined,
+    3,
+  );
+  assert.equal(a!.y.length, 2 * 3);
+  assert.deepEqual([...a!.groups!], [0, 3, 6]);
+  assert.deepEqual([...a!.y], [a!.y[0], a!.y[0], a!.y[0], a!.y[3], a!.y[3], a!.y[3]]);
+  assert.notEqual(a!.y[0], a!.y[3], 'the two test utterances are different speakers');
+  assert.deepEqual(second, first, 'same windows whatever the encoder and its batch');
+  assert.deepEqual(b, a);
+  // Three draws, not one window copied thrice.
+  assert.notDeepEqual(first[0], first[1]);
+  // One window per utterance: the single pass of before, ungrouped (binomial SE).
+  const [single] = await speakerFeatures(corpus, recordingEncoder([]), 'test', new Rng(7), 2);
+  assert.equal(single!.y.length, 2);
+  assert.equal(single!.groups, undefined);
+  assert.equal(single!.x[0], a!.x[0], 'the first draw is the same window');
+  // The SE over these groups is the cluster-robust closed form: utterance 1 right on all three
+  // windows, utterance 2 on one of three: p = 4/6, SE² = 2/1 · ((3 − 2)² + (1 − 2)²) / 6² = 1/9.
+  const wrong = (c: number) => (c + 1) % corpus.speakers.length;
+  const predictions = Int32Array.from(a!.y, (c, i) => (i < 4 ? c : wrong(c)));
+  const report = classificationReport(a!.y, predictions, corpus.speakers.length, 5, a!.groups);
+  assert.ok(Math.abs(report.accuracy - 4 / 6) < 1e-12);
+  assert.ok(Math.abs(report.standardError - 1 / 3) < 1e-12);
+  assert.equal(report.standardErrorUnits, 2);
 });

@@ -1,6 +1,11 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { markdownTable, perModuleSvg, perModuleTable } from '../../src/audio/report.js';
+import {
+  markdownTable,
+  pctWithError,
+  perModuleSvg,
+  perModuleTable,
+} from '../../src/audio/report.js';
 import type { ExperimentRow } from '../../src/audio/experiment.js';
 import type { ProbeResult } from '../../src/probe/linear-probe.js';
 
@@ -27,18 +32,26 @@ const row = (method: ExperimentRow['method'], accs: number[]): ExperimentRow => 
   trainSeconds: 0,
   evalSeconds: 0,
   checkpoint: null,
-  modules: accs.map((a, m) => ({ module: m + 1, speaker: probe(a), phone: null })),
+  modules: accs.map((a, m) => ({
+    module: m + 1,
+    dim: 8 * (m + 1),
+    speaker: probe(a),
+    phone: null,
+  })),
+  curve: null,
 });
 
 const rows = [row('gim', [0.2, 0.5, 0.9]), row('mfcc', [0.4]), row('cpc', [0.95])];
 
 it('markdown tables: final module per method, per-module with single-module methods in the last column', () => {
   const md = markdownTable(rows, 40, 41);
-  assert.match(md, /\| gim \| – \| 90\.0 \| gim-6 \| 2 \|/);
+  assert.match(md, /\| gim \| 24 \| – \| 90\.0 ± 10\.0 \| gim-6 \| 2 \|/);
+  assert.match(md, /\| mfcc \| 8 \| – \| 40\.0 ± 10\.0 \| – \|/);
   assert.match(md, /speaker 10\.0 %/);
+  assert.match(md, /speaker 10 windows of 10 utterances/);
   const per = perModuleTable(rows, 'speaker');
-  assert.match(per, /\| gim \| 20\.0 \| 50\.0 \| 90\.0 \|/);
-  assert.match(per, /\| cpc \| – \| – \| 95\.0 \|/);
+  assert.match(per, /\| gim \| 20\.0 ± 10\.0 \| 50\.0 ± 10\.0 \| 90\.0 ± 10\.0 \|/);
+  assert.match(per, /\| cpc \| – \| – \| 95\.0 ± 10\.0 \|/);
   assert.match(per, /^\| method \| module 1 \| module 2 \| module 3 \|/);
 });
 
@@ -49,7 +62,13 @@ it('per-module table without per-module probes: one column, named for the final 
   }));
   const per = perModuleTable(finalOnly, 'speaker');
   assert.match(per, /^\| method \| final module \|\n/);
-  assert.match(per, /\| gim \| 90\.0 \|/);
+  assert.match(per, /\| gim \| 90\.0 ± 10\.0 \|/);
+});
+
+it('accuracy ± SE in percent; no ± when the SE is undefined (fewer than two test units)', () => {
+  assert.equal(pctWithError({ ...probe(4 / 6), standardError: 1 / 3 }), '66.7 ± 33.3');
+  assert.equal(pctWithError({ ...probe(0.5), standardError: Number.NaN }), '50.0');
+  assert.equal(pctWithError(null), '–');
 });
 
 it('per-module SVG: one point per probed module, a dashed line for MFCC, a legend entry per method', () => {

@@ -365,13 +365,20 @@ describe('gim experiment', () => {
         '--methods=random,gim',
         '--steps',
         '2',
+        '--curve',
+        '1,2',
       ]),
     );
     assert.match(r.stdout, /\| Random initialization \|/);
-    assert.match(r.stdout, /\| Greedy InfoMax \(GIM\) \| [\d.]+ \| [\d.]+ \| gim-6 \| 2 \| 2 \|/);
-    for (const f of ['results.md', 'results.json', 'per-module-speaker.svg'])
+    assert.match(
+      r.stdout,
+      // One test utterance here: no SE (no "±"), as a single cluster has none.
+      /\| Greedy InfoMax \(GIM\) \| \d+ \| [\d.]+ \| [\d.]+ \| gim-6 \| 2 \| 2 \|/,
+    );
+    for (const f of ['results.md', 'results.json', 'per-module-speaker.svg', 'curve-phone.svg'])
       assert.ok(existsSync(join(out, f)), f);
     assert.equal(checkpointStep(join(out, 'checkpoints', 'gim')), 2);
+    assert.equal(checkpointStep(join(out, 'checkpoints', 'curve', 'gim', 'step-1')), 1);
   });
 
   it('vision: `gim experiment --backend wasm vision` (the reported bug) runs its methods', () => {

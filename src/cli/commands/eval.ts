@@ -19,12 +19,15 @@ import {
   type ProbeSettings,
 } from '../../audio/probes.js';
 import type { ProbeResult } from '../../probe/linear-probe.js';
+import { pctWithError } from '../../audio/report.js';
 
 const HELP = `usage: gim eval --checkpoint DIR [options]
 
 Linear probes on a frozen audio encoder saved by \`gim train\` (spec §2.7): speaker identity from
 time-averaged final-module features, phone identity per 10 ms frame of whole utterances.
-The test windows are drawn once from a fixed seed, so repeated evaluations score the same windows.
+The test windows (10 per test utterance; probe setting speaker.testWindowsPerUtterance) are drawn
+once from a fixed seed, so repeated evaluations score the same windows. Every accuracy comes with
+its standard error, cluster-robust over test utterances.
 
 options:
   --checkpoint DIR     folder holding checkpoint.gim
@@ -189,11 +192,12 @@ function formatResults(
   speakers: readonly string[],
   phones: readonly string[] | null,
 ): string {
-  const pct = (r: ProbeResult | null): string =>
-    r ? `${(100 * r.accuracy).toFixed(1)} %`.padStart(8) : '       –';
-  const lines = ['module   speaker     phone'];
+  const pct = (r: ProbeResult | null): string => (r ? `${pctWithError(r)} %` : '–').padStart(15);
+  const lines = ['module    dim    speaker ± SE      phone ± SE'];
   for (const r of results)
-    lines.push(`${String(r.module).padStart(6)}  ${pct(r.speaker)}  ${pct(r.phone)}`);
+    lines.push(
+      `${String(r.module).padStart(6)} ${String(r.dim).padStart(6)} ${pct(r.speaker)} ${pct(r.phone)}`,
+    );
   const top = results[results.length - 1]!;
   for (const [name, r, names] of [
     ['speaker', top.speaker, speakers],
@@ -202,7 +206,7 @@ function formatResults(
     if (!r) continue;
     lines.push('');
     lines.push(
-      `${name} (module ${top.module}): top-1 ${(100 * r.accuracy).toFixed(2)} % of ${r.items}, balanced ${(100 * r.balancedAccuracy).toFixed(2)} %, ` +
+      `${name} (module ${top.module}): top-1 ${(100 * r.accuracy).toFixed(2)} % ± ${(100 * r.standardError).toFixed(2)} (SE over ${r.standardErrorUnits} ${r.standardErrorUnits < r.items ? 'utterances' : 'items'}) of ${r.items}, balanced ${(100 * r.balancedAccuracy).toFixed(2)} %, ` +
         `majority class ${(100 * r.majorityBaseline).toFixed(2)} %, final train loss ${r.finalTrainLoss.toFixed(4)}`,
     );
     const worst = r.perClass

@@ -15,6 +15,7 @@ import { formatSeconds, progressLine } from '../progress.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { PRESET_DIR, loadPreset } from '../../core/config/presets.js';
 import { ConfigError } from '../../errors.js';
+import type { ProbeResult } from '../../probe/linear-probe.js';
 import { describeSkipped } from '../../audio/data/skipped.js';
 import type { AudioCorpus } from '../../audio/data/index.js';
 import {
@@ -33,15 +34,19 @@ import {
 import {
   confusionSummary,
   markdownTable,
+  pctWithError,
   perModuleSvg,
   perModuleTable,
 } from '../../audio/report.js';
+import { seedPerModuleTable, seedSummaryTable, summarizeSeeds } from '../../audio/report-seeds.js';
+import { curveRecords, curveSvg } from '../../audio/report-curve.js';
 
 const HELP = `usage: gim experiment audio --data DIR --out DIR [options]
        gim experiment vision ... (see gim experiment vision --help)
 
 Train and probe the paper's audio methods on one corpus (${AUDIO_METHODS.join(', ')}), then write
-results.md, results.json and per-module SVG plots to --out.
+results.md, results.json and per-module SVG plots to --out. Every accuracy comes with its
+standard error (cluster-robust over test utterances) and each row with its feature width (dim).
 
 options:
   --data DIR           corpus in LibriSpeech layout (e.g. data/synth-speech)
@@ -49,7 +54,13 @@ options:
   --preset NAME|FILE   model/training preset (configs/NAME.json); configs/experiment-NAME.json, when
                        present, gives the methods and probe settings
   --methods LIST       comma-separated subset of the methods
-  --settings FILE      JSON overrides of the experiment settings (methods, probe, supervised)
+  --settings FILE      JSON overrides of the experiment settings (methods, probe, supervised,
+                       seeds, curve)
+  --seeds LIST         model seeds, e.g. 1,2,3: every method runs once per seed (the probe's test
+                       windows stay fixed); adds a summary table, mean ± sd across seeds (mean SE)
+  --curve LIST         learning curve, e.g. 250,500,1000,2000: GIM and CPC train to the largest
+                       step and are probed (every module) at each; writes curve.json and
+                       curve-{phone,speaker}.svg (log steps, baselines as dashed levels)
   --steps N  --batch-size N  --lr X  --seed N  --channels N  --window SAMPLES  --set PATH=VALUE
   --strict             stop at a corpus problem instead of skipping the utterance (data.strict)
   --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
@@ -62,6 +73,10 @@ export interface ExperimentCliOptions {
   readonly out: string;
   readonly preset?: string;
   readonly methods?: string;
+  /** Comma-separated model seeds (--seeds). */
+  readonly seeds?: string;
+  /** Comma-separated learning-curve steps (--curve). */
+  readonly curve?: string;
   /** JSON file of experiment-settings overrides. */
   readonly settings?: string;
   readonly backend: BackendName;
@@ -84,6 +99,8 @@ const AUDIO_OPTIONS = {
   out: { type: 'string' },
   methods: { type: 'string' },
   settings: { type: 'string' },
+  seeds: { type: 'string' },
+  curve: { type: 'string' },
   backend: { type: 'string' },
   modality: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -132,6 +149,8 @@ export const command: CommandModule = {
       ...(typeof values.preset === 'string' ? { preset: values.preset } : {}),
       ...(typeof values.methods === 'string' ? { methods: values.methods } : {}),
       ...(typeof values.settings === 'string' ? { settings: values.settings } : {}),
+      ...(typeof values.seeds === 'string' ? { seeds: values.seeds } : {}),
+      ...(typeof values.curve === 'string' ? { curve: values.curve } : {}),
       backend: ((values.backend as string | undefined) ?? 'auto') as BackendName,
       flags: values,
       commandLine: `gim experiment audio ${rest.join(' ')}`.trim(),
@@ -198,8 +217,23 @@ function resolveExperiment(o: ExperimentCliOptions): {
       source: '--methods',
       values: { methods: o.methods.split(',').map((m) => m.trim()) },
     });
+  for (const [flag, key, text] of [
+    ['--seeds', 'seeds', o.seeds],
+    ['--curve', 'curve', o.curve],
+  ] as const) {
+    if (text !== undefined)
+      settingsLayers.push({ source: flag, values: { [key]: integerList(flag, text) } });
+  }
   const settings = resolveExperimentSettings(settingsLayers);
   return { model, settings };
+}
+
+/** "1,2,3" → [1, 2, 3]; anything but comma-separated integers is a ConfigError naming the flag. */
+function integerList(flag: string, text: string): number[] {
+  const items = text.split(',').map((t) => t.trim());
+  if (items.some((t) => !/^\d+$/.test(t)))
+    throw new ConfigError(flag, 'comma-separated integers, e.g. 1,2,3', text, 'command line');
+  return items.map(Number);
 }
 
 /** Prints experiment events as progress lines, at least every 15 s and at each end. */
@@ -213,7 +247,7 @@ function eventPrinter(
     const periodic = Date.now() - lastPrinted > 15000;
     if (e.kind === 'start') {
       progress.done();
-      process.stderr.write(`[${elapsed}] ${e.index + 1}/${e.count} ${e.method}\n`);
+      process.stderr.write(`[${elapsed}] ${e.index + 1}/${e.count} ${e.method} (seed ${e.seed})\n`);
     } else if (e.kind === 'train') {
       const force = periodic || e.step === e.steps || e.step === 1;
       if (force) lastPrinted = Date.now();
@@ -229,8 +263,7 @@ function eventPrinter(
     } else {
       progress.done();
       const last = e.row.modules[e.row.modules.length - 1];
-      const acc = (r: { accuracy: number } | null | undefined): string =>
-        r ? `${(100 * r.accuracy).toFixed(1)} %` : '–';
+      const acc = (r: ProbeResult | null | undefined): string => (r ? `${pctWithError(r)} %` : '–');
       process.stderr.write(
         `[${elapsed}]   ${e.row.method}: speaker ${acc(last?.speaker)}, phone ${acc(last?.phone)}\n`,
       );
@@ -247,6 +280,25 @@ function writeResults(
   const { corpus, started, settings } = run;
   const date = new Date().toISOString();
   const table = markdownTable(rows, corpus.speakers.length, corpus.phoneClasses);
+  const manySeeds = new Set(rows.map((r) => r.seed)).size > 1;
+  const summary = manySeeds ? summarizeSeeds(rows) : null;
+  const summaryMd = summary
+    ? [
+        '## Across seeds: final module (mean ± sd over seeds, mean SE of one run)',
+        '',
+        seedSummaryTable(summary),
+        '',
+        '## Across seeds: speaker accuracy (%) per module',
+        '',
+        seedPerModuleTable(summary, 'speaker'),
+        '',
+        '## Across seeds: phone accuracy (%) per module',
+        '',
+        seedPerModuleTable(summary, 'phone'),
+        '',
+      ]
+    : [];
+  const curves = curveRecords(rows);
   const md = [
     `# Audio experiment (${date})`,
     '',
@@ -254,7 +306,8 @@ function writeResults(
     '',
     `Corpus ${o.data}: ${corpus.speakers.length} speakers, ${corpus.ids('train').length} train / ${corpus.ids('test').length} test utterances. Backend ${run.backend}. Wall time ${formatSeconds((Date.now() - started) / 1000)}.`,
     '',
-    '## Final module (linear probes, test split)',
+    ...summaryMd,
+    `## Final module${manySeeds ? ', every seed' : ''} (linear probes, test split; accuracy ± SE)`,
     '',
     table,
     '',
@@ -272,12 +325,37 @@ function writeResults(
     '',
     '![speaker error per module](per-module-speaker.svg) ![phone error per module](per-module-phone.svg)',
     '',
+    ...(curves.length > 0
+      ? [
+          `## Learning curves (steps ${settings.curve.join(', ')}; every module in curve.json)`,
+          '',
+          '![phone accuracy against steps](curve-phone.svg) ![speaker accuracy against steps](curve-speaker.svg)',
+          '',
+        ]
+      : []),
   ].join('\n');
   writeFileSync(join(o.out, 'results.md'), md);
   writeFileSync(
     join(o.out, 'results.json'),
-    `${JSON.stringify({ started: new Date(started).toISOString(), date, command: o.commandLine, data: o.data, backend: run.backend, settings, rows }, null, 1)}\n`,
+    `${JSON.stringify({ started: new Date(started).toISOString(), date, command: o.commandLine, data: o.data, backend: run.backend, settings, summary, rows }, null, 1)}\n`,
   );
+  const written = ['results.json', 'per-module-{speaker,phone}.svg'];
+  if (curves.length > 0) {
+    writeFileSync(
+      join(o.out, 'curve.json'),
+      `${JSON.stringify({ date, command: o.commandLine, steps: settings.curve, probe: settings.probe, curves, baselines: rows.filter((r) => !r.curve).map((r) => ({ method: r.method, seed: r.seed, modules: r.modules })) }, null, 1)}\n`,
+    );
+    for (const probe of ['phone', 'speaker'] as const)
+      writeFileSync(
+        join(o.out, `curve-${probe}.svg`),
+        curveSvg(
+          rows,
+          probe,
+          `${probe === 'phone' ? 'Phone' : 'Speaker'} classification: final module against training steps`,
+        ),
+      );
+    written.push('curve.json', 'curve-{phone,speaker}.svg');
+  }
   writeFileSync(
     join(o.out, 'per-module-speaker.svg'),
     perModuleSvg(rows, 'speaker', 'Speaker classification: error per module'),
@@ -286,7 +364,10 @@ function writeResults(
     join(o.out, 'per-module-phone.svg'),
     perModuleSvg(rows, 'phone', 'Phone classification: error per module'),
   );
+  const summaryText = summary
+    ? `\nacross seeds (final module, mean ± sd, mean SE):\n${seedSummaryTable(summary)}\n`
+    : '';
   process.stdout.write(
-    `${table}\n\nper module (speaker accuracy %):\n${perModuleTable(rows, 'speaker')}\n\nwritten: ${join(o.out, 'results.md')}, results.json, per-module-{speaker,phone}.svg\n`,
+    `${table}\n\nper module (speaker accuracy % ± SE):\n${perModuleTable(rows, 'speaker')}\n${summaryText}\nwritten: ${join(o.out, 'results.md')}, ${written.join(', ')}\n`,
   );
 }
