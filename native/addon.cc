@@ -27,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gim::InitElementwise(env, exports);
   gim::InitReduce(env, exports);
   gim::InitCopy(env, exports);
+  gim::InitGru(env, exports);
   return exports;
 }
 

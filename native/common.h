@@ -35,5 +35,6 @@ void InitGemm(Napi::Env env, Napi::Object exports);
 void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitReduce(Napi::Env env, Napi::Object exports);
 void InitCopy(Napi::Env env, Napi::Object exports);
+void InitGru(Napi::Env env, Napi::Object exports);
 
 }  // namespace gim

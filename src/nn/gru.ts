@@ -5,8 +5,10 @@
  *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
  *   h' = (1 − z) ⊙ n + z ⊙ h
  * Gate order in the packed weights is (r, z, n), as in torch.nn.GRU. Zero initial state.
+ * Backends with a fused GRU kernel (native: oneDNN's LBR GRU, the same equations) run that.
  */
 import { tf, type Tensor } from '../backend/tf.js';
+import { fusedGru, fusedGruAvailable } from '../backend/fused-gru.js';
 import type { Rng } from '../backend/random.js';
 import { ShapeError } from '../errors.js';
 import { BaseModule } from './module.js';
@@ -47,12 +49,23 @@ export class Gru extends BaseModule {
 
   /** x: [B, T, in] → all hidden states [B, T, H]. */
   forward(x: Tensor): Tensor {
-    const [batch, steps, features] = x.shape as [number, number, number];
+    const [batch, , features] = x.shape as [number, number, number];
     if (x.rank !== 3 || features !== this.inputSize) {
       throw new ShapeError(
         `GRU: expected input [B, T, ${this.inputSize}], found [${x.shape.join(', ')}]`,
       );
     }
+    if (fusedGruAvailable()) {
+      // The whole sequence in one kernel (oneDNN on the native backend) instead of T steps of
+      // small ones.
+      return tf.tidy(() => fusedGru(x, tf.zeros([batch, this.hiddenSize]), this));
+    }
+    return this.stepByStep(x);
+  }
+
+  /** The GRU as T steps of TF.js ops, on backends without the fused kernel. */
+  private stepByStep(x: Tensor): Tensor {
+    const [batch, steps, features] = x.shape as [number, number, number];
     const H = this.hiddenSize;
     // One input projection for all steps, then time-major so that unstack (not slice) feeds the
     // loop: slicing per step makes the backward pass O(T²) (backend-bench.md).
@@ -61,7 +74,8 @@ export class Gru extends BaseModule {
       this.biasIh,
     ); // [B*T, 3H]
     const timeMajor = xProj.reshape([batch, steps, 3 * H]).transpose([1, 0, 2]); // [T, B, 3H]
-    const inputs = tf.unstack(timeMajor); // T × [B, 3H]
+    // TF.js's Unpack gradient fails on a single output (its tape passes a tensor, not a list).
+    const inputs = steps === 1 ? [timeMajor.reshape([batch, 3 * H])] : tf.unstack(timeMajor); // T × [B, 3H]
     let h: Tensor = tf.zeros([batch, H]);
     const outputs: Tensor[] = [];
     for (const xt of inputs) {

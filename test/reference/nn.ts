@@ -9,7 +9,7 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /**
  * PyTorch GRU on one sequence. x: [T][in]; wIh: [in][3H]; wHh: [H][3H]; gate order r, z, n.
- * Returns [T][H].
+ * Initial state h0 [H], zero when absent. Returns [T][H].
  */
 export function referenceGru(
   x: Matrix,
@@ -18,8 +18,9 @@ export function referenceGru(
   bIh: number[],
   bHh: number[],
   hidden: number,
+  h0?: readonly number[],
 ): Matrix {
-  let h = new Array<number>(hidden).fill(0);
+  let h = h0 ? [...h0] : new Array<number>(hidden).fill(0);
   const out: Matrix = [];
   for (const xt of x) {
     const gi = new Array<number>(3 * hidden).fill(0);

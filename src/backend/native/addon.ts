@@ -65,6 +65,41 @@ export interface NativeAddon {
     inner: number,
   ): number;
   segmentSum(x: F32, ids: Int32Array, out: F32, inner: number, numSegments: number): void;
+  /** Floats of workspace the fused GRU's forward keeps for its backward. dims: B T I H. */
+  gruWorkspaceLength(dims: number[]): number;
+  /** Fused GRU (native/gru.cc): writes y [B, T, H] and the workspace. */
+  gruForward(
+    x: F32,
+    h0: F32,
+    weightIh: F32,
+    weightHh: F32,
+    biasIh: F32,
+    biasHh: F32,
+    y: F32,
+    workspace: F32,
+    dims: number[],
+  ): void;
+  /** The fused GRU's gradients of its six inputs from dL/dy and the forward's y and workspace. */
+  gruBackward(
+    x: F32,
+    h0: F32,
+    weightIh: F32,
+    weightHh: F32,
+    biasIh: F32,
+    biasHh: F32,
+    y: F32,
+    workspace: F32,
+    dy: F32,
+    dx: F32,
+    dh0: F32,
+    dWeightIh: F32,
+    dWeightHh: F32,
+    dBiasIh: F32,
+    dBiasHh: F32,
+    dims: number[],
+  ): void;
+  /** oneDNN GRU primitives (forward or backward) created since load; a cached shape adds none. */
+  gruPrimitivesCreated(): number;
 }
 
 /** Where the addon is looked for: `GIM_NATIVE_ADDON` if set, else the node-gyp output in the package. */

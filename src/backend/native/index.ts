@@ -11,6 +11,7 @@ import { tf } from '../tf.js';
 import { addonPath, loadAddon, type NativeAddon } from './addon.js';
 import { BACKEND_NAME } from './kernel-util.js';
 import { NativeBackend } from './native-backend.js';
+import { registerGruKernels } from './kernels-gru.js';
 import { registerLinalgKernels } from './kernels-linalg.js';
 import { registerMathKernels } from './kernels-math.js';
 import { registerShapeKernels } from './kernels-shape.js';
@@ -70,4 +71,5 @@ function register(addon: NativeAddon): void {
   registerLinalgKernels(addon);
   registerMathKernels(addon);
   registerShapeKernels(addon);
+  registerGruKernels(addon);
 }
