@@ -89,6 +89,12 @@ export interface VisionProbeConfig {
   readonly testImages: number;
   /** Standardise features per channel before the probe (faster convergence; see probes.ts). */
   readonly standardize: boolean;
+  /**
+   * Train the probe on randomly flipped images, as the reference's STL-10 transform does (true).
+   * Fashion-MNIST's classes are not mirror-symmetric (every shoe faces left): flips cost a raw-pixel
+   * probe 7 points there. false is only possible where the crop is fixed (Fashion-MNIST).
+   */
+  readonly flip: boolean;
 }
 
 export interface VisionGimConfig {
@@ -123,6 +129,7 @@ export const DEFAULT_VISION_CONFIG: VisionGimConfig = deepFreeze({
     trainImages: 0,
     testImages: 0,
     standardize: true,
+    flip: true,
   },
   cache: { enabled: false, dir: '', dtype: 'float16', shardItems: 64, draws: 1, images: 0 },
 });
@@ -155,6 +162,7 @@ const VISION_RULES = {
   'probe.batchSize': rules.positiveInt,
   'probe.trainImages': rules.nonNegativeInt,
   'probe.testImages': rules.nonNegativeInt,
+  'probe.flip': (v: unknown) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
 /** The image pipeline a data source uses (crop, padding, patch size and stride, normalisation). */

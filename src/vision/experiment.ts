@@ -162,6 +162,7 @@ export function experimentProbeOptions(config: VisionGimConfig): ProbeOptions {
     encodeBatch: 64,
     seed: config.train.seed + 200,
     standardize: config.probe.standardize,
+    flip: config.probe.flip,
   };
 }
 

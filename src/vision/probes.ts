@@ -28,6 +28,7 @@ import {
   type ImageSet,
 } from './data/index.js';
 import { patchBatch } from './data.js';
+import { ConfigError } from '../errors.js';
 import type { VisionGimModel } from './model.js';
 
 export interface ProbeOptions {
@@ -43,6 +44,8 @@ export interface ProbeOptions {
    * only speeds up optimisation; the reference trains on raw features for 300 epochs instead.
    */
   readonly standardize: boolean;
+  /** Train on random horizontal flips (the reference's transform); false: the image as it is. */
+  readonly flip?: boolean;
 }
 
 export interface ModuleProbeResult {
@@ -203,8 +206,11 @@ function epochFeatures(
   const { extractor, pipeline, set, indices, encodeBatch } = images;
   if (!fixedViews)
     return encodeImages(extractor, set, pipeline, indices, encodeBatch, { train: true, rng });
-  // One view per image (the flip of the training transform), the same for every module.
-  const flip = Uint8Array.from(indices, () => (rng.uniform() < 0.5 ? 1 : 0));
+  // One view per image (the flip of the training transform), the same for every module; with
+  // one fixed view (probe.flip false) that view, with the same draws so the batch order matches.
+  const flip = Uint8Array.from(indices, () =>
+    rng.uniform() < 0.5 && fixedViews.length > 1 ? 1 : 0,
+  );
   return fixedViews[0]!.map((unflipped, m) => {
     const C = unflipped.length / indices.length;
     const f = new Float32Array(indices.length * C);
@@ -237,8 +243,15 @@ export function probeModules(
     indices: trainIdx,
     encodeBatch: opts.encodeBatch,
   };
+  const noFlip = opts.flip === false;
+  if (noFlip && !fixedCrop(pipeline, trainSet))
+    throw new ConfigError(
+      'probe.flip',
+      'true for a data set with random crops (only a fixed crop can be probed without flips)',
+      false,
+    );
   const fixedViews = fixedCrop(pipeline, trainSet)
-    ? [false, true].map((flip) =>
+    ? (noFlip ? [false] : [false, true]).map((flip) =>
         encodeImages(extractor, trainSet, pipeline, trainIdx, opts.encodeBatch, {
           train: false,
           flip,

@@ -4,7 +4,12 @@ import { Rng } from '../../src/backend/random.js';
 import { memoryImageSet } from '../../src/vision/data/index.js';
 import { resolveVisionConfig, visionPipeline } from '../../src/vision/config.js';
 import { buildVisionModel } from '../../src/vision/trainer.js';
-import { flipImages, probeModules, scorePredictions } from '../../src/vision/probes.js';
+import {
+  flipImages,
+  pixelFeatures,
+  probeModules,
+  scorePredictions,
+} from '../../src/vision/probes.js';
 import { methodConfig } from '../../src/vision/experiment.js';
 import { perModuleAccuracySvg, resultsMarkdown } from '../../src/vision/experiment-report.js';
 import { forEachBackend } from '../helpers/backends.js';
@@ -145,3 +150,46 @@ forEachBackend(
   },
   ['wasm', 'native'],
 );
+
+it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) separate only without flips', () => {
+  const rng = new Rng(6);
+  const n = 80; // the first half trains, the second tests: the probe cannot memorise test noise
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const pixels = new Uint8Array(n * 28 * 28);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++)
+        pixels[i * 784 + y * 28 + x] =
+          x < 14 === (labels[i] === 1) ? 200 + rng.int(40) : rng.int(40);
+  const set = memoryImageSet({
+    name: 'halves',
+    height: 28,
+    width: 28,
+    channels: 1,
+    pixels,
+    labels,
+    classes: 2,
+  });
+  const config = resolveVisionConfig([{ source: 't', values: {} }]);
+  const pipeline = visionPipeline(config.data);
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const opts = {
+    epochs: 40,
+    learningRate: 1e-2,
+    batchSize: 8,
+    encodeBatch: 8,
+    seed: 1,
+    standardize: true,
+  };
+  const pixelsOf = pixelFeatures(pipeline, set);
+  const flipped = probeModules(pixelsOf, pipeline, set, idx, set, idx, 2, opts)[0]!;
+  const plain = probeModules(pixelsOf, pipeline, set, idx, set, idx, 2, {
+    ...opts,
+    flip: false,
+  })[0]!;
+  assert.equal(plain.accuracy, 1, 'without flips the bright half tells the class');
+  assert.ok(
+    flipped.accuracy < 0.8,
+    `with flips half the training views carry the other label: ${flipped.accuracy}`,
+  );
+});

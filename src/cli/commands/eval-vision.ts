@@ -59,6 +59,7 @@ export async function runVisionEvalCli(argv: string[]): Promise<number> {
     encodeBatch: 32,
     seed: num('seed', config.train.seed + 200),
     standardize: config.probe.standardize,
+    flip: config.probe.flip,
   };
   process.stderr.write(
     `gim eval (vision): ${values.checkpoint} (step ${step}, ${config.encoder.layout} ${config.loss.objective}), backend ${backend.name}, ` +

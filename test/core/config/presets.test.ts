@@ -130,7 +130,7 @@ describe('presetModality', () => {
   it('tells every shipped preset apart (vision presets say so; audio ones fit only audio)', () => {
     for (const name of ['audio-paper', 'demo', 'tiny'])
       assert.equal(presetModality(loadPreset(name), DEFAULTS, 'audio'), 'audio', name);
-    for (const name of ['vision-paper', 'vision-tiny'])
+    for (const name of ['vision-paper', 'vision-tiny', 'vision-experiment'])
       assert.equal(presetModality(loadPreset(name), DEFAULTS, 'audio'), 'vision', name);
   });
 
