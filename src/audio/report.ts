@@ -71,6 +71,7 @@ export function perModuleTable(rows: readonly ExperimentRow[], probe: 'speaker' 
     width === 1 ? ['final module'] : Array.from({ length: width }, (_, m) => `module ${m + 1}`);
   const header = `| method | ${names.join(' | ')} |`;
   const lines = [header, `|---|${'---|'.repeat(width)}`];
+  const manySeeds = new Set(rows.map((r) => r.seed)).size > 1;
   for (const row of rows) {
     const cells = Array.from({ length: width }, (_, m) => {
       const entry =
@@ -81,7 +82,9 @@ export function perModuleTable(rows: readonly ExperimentRow[], probe: 'speaker' 
             : undefined;
       return pctWithError(entry?.[probe]);
     });
-    lines.push(`| ${row.name} | ${cells.join(' | ')} |`);
+    // With several seeds each method has one row per seed: say which.
+    const label = manySeeds ? `${row.name} (seed ${row.seed})` : row.name;
+    lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }

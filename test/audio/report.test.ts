@@ -53,6 +53,9 @@ it('markdown tables: final module per method, per-module with single-module meth
   assert.match(per, /\| gim \| 20\.0 ± 10\.0 \| 50\.0 ± 10\.0 \| 90\.0 ± 10\.0 \|/);
   assert.match(per, /\| cpc \| – \| – \| 95\.0 ± 10\.0 \|/);
   assert.match(per, /^\| method \| module 1 \| module 2 \| module 3 \|/);
+  const seeded = perModuleTable([rows[0]!, { ...rows[0]!, seed: 3 }], 'speaker');
+  assert.match(seeded, /\| gim \(seed 2\) \| 20\.0 ± 10\.0 \|/);
+  assert.match(seeded, /\| gim \(seed 3\) \|/);
 });
 
 it('per-module table without per-module probes: one column, named for the final module', () => {

@@ -59,8 +59,8 @@ options:
   --seeds LIST         model seeds, e.g. 1,2,3: every method runs once per seed (the probe's test
                        windows stay fixed); adds a summary table, mean ± sd across seeds (mean SE)
   --curve LIST         learning curve, e.g. 250,500,1000,2000: GIM and CPC train to the largest
-                       step and are probed (every module) at each; writes curve.json and
-                       curve-{phone,speaker}.svg (log steps, baselines as dashed levels)
+                       step and are probed at each (the experiment's probe settings); writes
+                       curve.json and curve-{phone,speaker}.svg (log steps, baselines dashed)
   --steps N  --batch-size N  --lr X  --seed N  --channels N  --window SAMPLES  --set PATH=VALUE
   --strict             stop at a corpus problem instead of skipping the utterance (data.strict)
   --backend NAME       ${BACKEND_NAMES.join(' | ')} (default auto)
