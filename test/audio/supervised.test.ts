@@ -80,3 +80,15 @@ it('end-to-end supervised (cpc layout) is one module whose representation is the
   tf.dispose(reps);
   model.dispose();
 });
+
+it('supervised training refuses a batch of one window (its head standardises over the batch)', () => {
+  const model = new SupervisedAudioModel(encoderFor('cpc'), 3, 1e-3, 1);
+  const { audio } = batch(new Rng(4), 1);
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () => model.trainStep(audio, Int32Array.of(0), SAMPLES, new Rng(5)),
+    /train\.batchSize: expected at least 2 .*found 1/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
