@@ -74,7 +74,11 @@ export type {
   ExperimentSettings,
   ExperimentEvent,
 } from './audio/experiment.js';
-export { markdownTable, perModuleTable, perModuleSvg } from './audio/report.js';
+export { markdownTable, perModuleTable, perModuleSvg, pctWithError } from './audio/report.js';
+export { summarizeSeeds, seedSummaryTable, seedPerModuleTable } from './audio/report-seeds.js';
+export { curveSvg, summarizeCurves, curveRecords } from './audio/report-curve.js';
+export type { CurvePoint } from './audio/experiment.js';
+export { CollapseMonitor, infoNceChance, type CollapseWarning } from './core/collapse.js';
 export { SupervisedAudioModel, SupervisedAudioModule } from './audio/supervised.js';
 export * from './audio/features/index.js';
 
