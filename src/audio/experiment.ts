@@ -142,6 +142,8 @@ export type ExperimentEvent =
       readonly loss: number;
     }
   | { readonly kind: 'eval'; readonly method: AudioMethod; readonly progress: ProbeProgress }
+  /** A sign of collapse seen while training (core/collapse.ts). */
+  | { readonly kind: 'warning'; readonly method: AudioMethod; readonly message: string }
   | { readonly kind: 'done'; readonly row: ExperimentRow };
 
 export interface ExperimentOptions {
@@ -317,6 +319,8 @@ async function trainInfoMax(
     onStep: (r: StepRecord) => {
       const dir = curveDir.get(r.step);
       if (dir) trainer.save(dir);
+      for (const w of r.warnings ?? [])
+        o.onEvent?.({ kind: 'warning', method, message: w.message });
       const losses = r.modules.map((m) => m?.loss ?? 0);
       o.onEvent?.({
         kind: 'train',

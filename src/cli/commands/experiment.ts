@@ -255,6 +255,9 @@ function eventPrinter(
         `[${elapsed}]   ${e.method} train step ${e.step}/${e.steps}  mean module loss ${e.loss.toFixed(3)}`,
         force,
       );
+    } else if (e.kind === 'warning') {
+      progress.done();
+      process.stderr.write(`[${elapsed}]   ${e.method}: warning: ${e.message}\n`);
     } else if (e.kind === 'eval') {
       const { phase, done, total } = e.progress;
       const force = periodic || done === total;
