@@ -60,7 +60,7 @@ export interface ExperimentSettings {
 export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = deepFreeze({
   methods: [...AUDIO_METHODS],
   probe: { ...DEFAULT_PROBE_SETTINGS, perModule: true },
-  supervised: { steps: 1000, learningRate: 2e-4 },
+  supervised: { steps: 1500, learningRate: 1e-3 },
   seeds: [],
   curve: [],
 });
