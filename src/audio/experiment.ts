@@ -318,7 +318,7 @@ async function trainInfoMax(
   await trainer.run(checkpoint, {
     onStep: (r: StepRecord) => {
       const dir = curveDir.get(r.step);
-      if (dir) trainer.save(dir);
+      if (dir) trainer.saveCopy(dir);
       for (const w of r.warnings ?? [])
         o.onEvent?.({ kind: 'warning', method, message: w.message });
       const losses = r.modules.map((m) => m?.loss ?? 0);

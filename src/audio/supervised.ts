@@ -60,14 +60,17 @@ export class SupervisedAudioModule extends BaseModule implements IsolatedModule 
     return { z, c: this.gru ? this.gru.forward(z) : z };
   }
 
-  forwardWithLoss(x: Tensor, _rng: Rng): { z: Tensor; loss: Scalar; accuracy: Scalar } {
+  forwardWithLoss(
+    x: Tensor,
+    _rng: Rng,
+  ): { z: Tensor; loss: Scalar; accuracy: Scalar; features: Tensor } {
     if (!this.targets) throw new ShapeError('supervised module: no targets set for this batch');
     const { z, c } = this.forward(x);
     const pooled = standardizeOverBatch(tf.mean(c, 1)); // [B, T', D] → [B, D]
     const logits = this.head.forward(pooled); // [B, D] → [B, speakers]
     const loss = softmaxCrossEntropy(logits, this.targets, this.classes);
     const accuracy = tf.mean(tf.equal(tf.argMax(logits, -1), this.targets).toFloat()) as Scalar;
-    return { z, loss, accuracy };
+    return { z, loss, accuracy, features: c };
   }
 }
 

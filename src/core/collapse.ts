@@ -36,7 +36,15 @@ export const DEAD_LIMIT = 0.5;
 class Recent {
   private readonly values: number[] = [];
   private total = 0;
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    initial: readonly number[] = [],
+  ) {
+    for (const v of initial) this.push(v);
+  }
+  get recent(): readonly number[] {
+    return this.values;
+  }
   push(v: number): void {
     this.values.push(v);
     this.total += v;
@@ -48,6 +56,17 @@ class Recent {
   get mean(): number {
     return this.total / this.values.length;
   }
+}
+
+/** What a checkpoint keeps of the watch, so a resumed run warns as an uninterrupted one would. */
+export interface CollapseState {
+  readonly modules: readonly ({
+    readonly dead: readonly number[];
+    readonly accuracy: readonly number[];
+    readonly loss: readonly number[];
+    readonly steps: number;
+  } | null)[];
+  readonly reported: readonly string[];
 }
 
 export class CollapseMonitor {
@@ -102,6 +121,34 @@ export class CollapseMonitor {
         });
     });
     return warnings;
+  }
+
+  getState(): CollapseState {
+    return {
+      modules: this.stepsTaken.map((steps, m) =>
+        steps === undefined
+          ? null
+          : {
+              dead: [...this.dead[m]!.recent],
+              accuracy: [...this.accuracy[m]!.recent],
+              loss: [...this.loss[m]!.recent],
+              steps,
+            },
+      ),
+      reported: [...this.reported],
+    };
+  }
+
+  /** Restores a state from getState (a checkpoint written before the watch existed has none). */
+  setState(state: CollapseState): void {
+    state.modules.forEach((s, m) => {
+      if (!s) return;
+      this.dead[m] = new Recent(COLLAPSE_WINDOW, s.dead);
+      this.accuracy[m] = new Recent(COLLAPSE_WINDOW, s.accuracy);
+      this.loss[m] = new Recent(COLLAPSE_WINDOW, s.loss);
+      this.stepsTaken[m] = s.steps;
+    });
+    for (const key of state.reported) this.reported.add(key);
   }
 
   private once(module: number, kind: string): boolean {

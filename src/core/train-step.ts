@@ -10,8 +10,8 @@ import type { Module } from '../nn/module.js';
 export interface IsolatedModule extends Module {
   /**
    * z: the output for the module above. features (optional, default z): the representation the
-   * loss reads and a probe would read (audio: the GRU's context c; vision: the pooled patch grid),
-   * watched for dead units.
+   * loss reads and a probe would read (audio: the GRU's context c; vision: the pooled patch grid).
+   * Both are watched for dead units; the step reports the larger fraction.
    */
   forwardWithLoss(
     x: Tensor,
@@ -71,7 +71,13 @@ export function trainModuleStep(
     // A GRU-only module passes its input through as z; clone (shares data) so the caller owns z.
     z = tf.keep(out.z === input ? tf.clone(input) : out.z);
     accuracy = tf.keep(out.accuracy);
-    dead = tf.keep(deadChannelFraction(out.features ?? out.z));
+    // Both what goes up (z) and what the loss reads (features): in CPC a live GRU keeps c varying
+    // over time even when every conv below it is dead.
+    dead = tf.keep(
+      out.features && out.features !== out.z
+        ? (tf.maximum(deadChannelFraction(out.z), deadChannelFraction(out.features)) as Scalar)
+        : deadChannelFraction(out.z),
+    );
     return out.loss;
   }, module.parameters());
   optimizer.apply(grads);

@@ -2,6 +2,7 @@
  * The checkpoint meta every Trainer writes, and the one place that checks a checkpoint's kind
  * and reads its config (for --resume, --add-module, `gim eval` and `gim info`).
  */
+import type { CollapseState } from './collapse.js';
 import { CheckpointError } from '../errors.js';
 import { checkpointPath, loadCheckpoint, type CheckpointContents } from './checkpoint.js';
 import type { Modality, StackModel, TrainableConfig } from './modality.js';
@@ -38,6 +39,8 @@ export interface TrainerCheckpointMeta<C> {
   readonly data: unknown;
   readonly schedule?: ScheduleState | null;
   readonly cache?: unknown;
+  /** The collapse watch (absent in checkpoints written before it existed). */
+  readonly collapse?: CollapseState;
 }
 
 /** The checkpoint in `dir`, refused (CheckpointError) unless it holds `kind`. */

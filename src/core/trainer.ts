@@ -143,6 +143,8 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
     trainer.rng.setState(ckpt.meta.rng);
     trainer.stepCount = ckpt.meta.step;
     trainer.savedStep = ckpt.meta.step;
+    // After --add-module the stack differs from the one watched; the new module starts afresh.
+    if (ckpt.meta.collapse && !options.addModule) trainer.collapse.setState(ckpt.meta.collapse);
     const schedule = ckpt.meta.schedule ?? START_OF_SCHEDULE;
     trainer.schedule = options.addModule
       ? { frozenBelow: savedDepth, stepsInModule: 0, smoothedLoss: Number.NaN }
@@ -399,8 +401,11 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
       : 'no checkpoint was saved';
   }
 
-  /** Save the state to `dir`; refuses (TrainingDivergedError) a non-finite weight or moment. */
-  save(dir: string): string {
+  /**
+   * Save the state to `dir` without making it the run's checkpoint (e.g. a learning-curve copy);
+   * refuses (TrainingDivergedError) a non-finite weight or moment.
+   */
+  saveCopy(dir: string): string {
     const tensors = packModules(this.model.modules, this.optimizers);
     assertFiniteTensors(tensors, this.stepCount, this.lastCheckpoint(dir));
     const meta: TrainerCheckpointMeta<C> = {
@@ -412,8 +417,14 @@ export class Trainer<C extends TrainableConfig, M extends StackModel, S> {
       data: this.modality.sourceState(this.source),
       schedule: this.schedule,
       cache: this.cacheSource?.getState() ?? null,
+      collapse: this.collapse.getState(),
     };
-    const path = saveCheckpoint(dir, { meta, tensors });
+    return saveCheckpoint(dir, { meta, tensors });
+  }
+
+  /** Save the state to `dir` as the run's checkpoint (divergence messages point at it). */
+  save(dir: string): string {
+    const path = this.saveCopy(dir);
     this.savedStep = this.stepCount;
     return path;
   }

@@ -190,3 +190,17 @@ it('a module whose ReLUs never fire reports all channels dead and accuracy 0 (ti
   assert.equal(records[0]!.modules[1]!.deadFraction, 1);
   trainer.dispose();
 });
+
+it('CPC: dead convs under a live GRU still count as dead (z is watched as well as c)', async () => {
+  const c = resolveAudioConfig([
+    { source: 'test', values: { ...config(1), encoder: { ...config(1).encoder, layout: 'cpc' } } },
+  ]);
+  const trainer = AudioTrainer.create(c, tones(c));
+  for (const conv of trainer.model.modules[0]!.convs) {
+    conv.weight.assign(tf.zerosLike(conv.weight));
+    conv.bias.assign(tf.fill(conv.bias.shape, -1));
+  }
+  const [record] = await trainer.run(null);
+  assert.equal(record!.modules[0]!.deadFraction, 1);
+  trainer.dispose();
+});

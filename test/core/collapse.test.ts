@@ -69,3 +69,28 @@ describe('collapse monitor', () => {
     }
   });
 });
+
+describe('collapse monitor state (checkpointed)', () => {
+  it('a monitor restored mid-window warns at the same step as an uninterrupted one, and only once', () => {
+    const feed = (m: CollapseMonitor, from: number, to: number) => {
+      const steps: number[] = [];
+      for (let s = from; s <= to; s++)
+        for (const w of m.observe(s, [stats(0.5, 0.7)])) steps.push(w.step);
+      return steps;
+    };
+    const whole = new CollapseMonitor(infoNceChance(10));
+    assert.deepEqual(feed(whole, 1, 300), [COLLAPSE_WINDOW]);
+    const first = new CollapseMonitor(infoNceChance(10));
+    assert.deepEqual(feed(first, 1, 60), []);
+    const resumed = new CollapseMonitor(infoNceChance(10));
+    resumed.setState(JSON.parse(JSON.stringify(first.getState())));
+    assert.deepEqual(feed(resumed, 61, 300), [COLLAPSE_WINDOW]);
+    const again = new CollapseMonitor(infoNceChance(10));
+    again.setState(JSON.parse(JSON.stringify(resumed.getState())));
+    assert.deepEqual(
+      feed(again, 301, 500),
+      [],
+      'a warning given before the checkpoint is not repeated',
+    );
+  });
+});

@@ -172,7 +172,8 @@ it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) se
   });
   const config = resolveVisionConfig([{ source: 't', values: {} }]);
   const pipeline = visionPipeline(config.data);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const train = Int32Array.from({ length: n / 2 }, (_, i) => i);
+  const test = Int32Array.from({ length: n / 2 }, (_, i) => n / 2 + i);
   const opts = {
     epochs: 40,
     learningRate: 1e-2,
@@ -182,8 +183,8 @@ it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) se
     standardize: true,
   };
   const pixelsOf = pixelFeatures(pipeline, set);
-  const flipped = probeModules(pixelsOf, pipeline, set, idx, set, idx, 2, opts)[0]!;
-  const plain = probeModules(pixelsOf, pipeline, set, idx, set, idx, 2, {
+  const flipped = probeModules(pixelsOf, pipeline, set, train, set, test, 2, opts)[0]!;
+  const plain = probeModules(pixelsOf, pipeline, set, train, set, test, 2, {
     ...opts,
     flip: false,
   })[0]!;
