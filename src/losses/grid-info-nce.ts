@@ -139,8 +139,16 @@ export function gridInfoNceWithDraw(
       const scores = tf.matMul(grouped, context).reshape([P, 1 + N]); // [P, 1+N], positive at index 0
       const logProb = tf.logSoftmax(scores); // stable: subtracts the row max
       losses.push(tf.neg(tf.mean(logProb.slice([0, 0], [P, 1]))));
-      // Strictly above every negative: a tie is a miss (argMax would count it as a hit).
-      const best = tf.max(scores.slice([0, 1], [P, N]), 1); // [P]
+      // Strictly above every negative: a tie is a miss (argMax would count it as a hit). A drawn
+      // negative that is the positive itself ties by construction and is left out.
+      const neg = negatives[k - 1]!;
+      const self = tf.tensor2d(
+        Uint8Array.from(neg, (row, i) => (row === Math.floor(i / N) ? 1 : 0)),
+        [P, N],
+        'bool',
+      ); // [P, N]
+      const others = tf.where(self, tf.fill([P, N], -Infinity), scores.slice([0, 1], [P, N])); // [P, N]
+      const best = tf.max(others, 1); // [P]
       accuracies.push(
         tf.mean(tf.greater(scores.slice([0, 0], [P, 1]).reshape([P]), best).toFloat()),
       );

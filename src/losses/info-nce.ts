@@ -108,6 +108,11 @@ interface StepGrid {
   readonly weight: Float32Array;
   /** [R1·K·N] negative rows of z [B·L, C] per cell (only for draws that are not nested). */
   readonly negRow: Int32Array | null;
+  /**
+   * [R1·K·N] 1 where a drawn negative is the positive's own row: its score equals the positive's,
+   * so the accuracy leaves it out (a tie with itself is neither a hit nor a miss).
+   */
+  readonly selfNegative: Uint8Array;
 }
 
 function stepGrid(B: number, L: number, K: number, N: number, draw: InfoNceDraw): StepGrid {
@@ -117,6 +122,7 @@ function stepGrid(B: number, L: number, K: number, N: number, draw: InfoNceDraw)
   const posRow = new Int32Array(R1 * K);
   const weight = new Float32Array(R1 * K);
   const negRow = draw.nested ? null : new Int32Array(R1 * K * N);
+  const selfNegative = new Uint8Array(R1 * K * N);
   for (let k = 1; k <= K; k++) {
     const steps = Lw - k;
     const R = B * steps;
@@ -135,11 +141,17 @@ function stepGrid(B: number, L: number, K: number, N: number, draw: InfoNceDraw)
           // 'step' draws index step k's positives; map them to rows of the full z.
           negRow[cell * N + n] =
             draw.source === 'full' ? v : Math.floor(v / steps) * L + s + (v % steps) + k;
+          selfNegative[cell * N + n] = negRow[cell * N + n] === posRow[cell] ? 1 : 0;
         }
+      } else {
+        // Nested: row offset + r of step 1's negatives serves this cell (see infoNceWithDraw).
+        const rows = draw.negatives[0]!;
+        for (let n = 0; n < N; n++)
+          selfNegative[cell * N + n] = rows[(offset + r) * N + n] === posRow[cell] ? 1 : 0;
       }
     }
   }
-  return { predRow, posRow, weight, negRow };
+  return { predRow, posRow, weight, negRow, selfNegative };
 }
 
 /** The loss for a given draw (window + negative indices). Exposed for tests. */
@@ -179,7 +191,9 @@ export function infoNceWithDraw(
     const loss = tf.div(tf.neg(tf.sum(tf.mul(logProb0, cellWeight))), K) as Scalar;
     // A hit only when the positive beats every negative strictly: argMax would return index 0 on
     // a tie, so a collapsed encoder (all scores equal) would read as perfectly accurate.
-    const correct = tf.greater(posScore.reshape([R1, K]), tf.max(negScore, 2)).toFloat(); // [R1, K]
+    const self = tf.tensor3d(grid.selfNegative, [R1, K, N], 'bool'); // [R1, K, N]
+    const others = tf.where(self, tf.fill([R1, K, N], -Infinity), negScore); // [R1, K, N]
+    const correct = tf.greater(posScore.reshape([R1, K]), tf.max(others, 2)).toFloat(); // [R1, K]
     const accuracy = tf.div(tf.sum(tf.mul(correct, cellWeight)), K) as Scalar;
     return { loss, accuracy };
   });

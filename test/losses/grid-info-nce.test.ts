@@ -66,7 +66,9 @@ function referenceGridInfoNce(
       const max = Math.max(...scores);
       const lse = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
       lk += lse - scores[0]!;
-      ak += scores.slice(1).every((v) => v < scores[0]!) ? 1 : 0; // strict: a tie is a miss
+      // Strict: a tie is a miss, except with a negative that is the positive itself (left out).
+      const others = scores.slice(1).filter((_, j) => negatives[k - 1]![p * N + j] !== p);
+      ak += others.every((v) => v < scores[0]!) ? 1 : 0;
     }
     loss += lk / P;
     acc += ak / P;
@@ -91,6 +93,27 @@ forEachBackend('grid InfoNCE', () => {
     assertAllClose(await loss.data(), [Math.log(N + 1)], { rtol: 1e-6 }, 'loss');
     assert.equal((await accuracy.data())[0], 0);
     tf.dispose([loss, accuracy, z, w]);
+  });
+
+  it('a drawn negative that is the positive itself is left out of the accuracy, not a tie', async () => {
+    const rng = new Rng(3);
+    const [B, G, C, K, N] = [1, 4, 2, 1, 3];
+    const z = tf.tensor(randomValues(rng, B * G * G * C), [B, G, G, C]);
+    const w = tf.zeros([C, K * C]); // every score 0: the positive ties with everything
+    const P = B * (G - K - 1) * G; // context positions of k = 1 (GRID_SKIP = 1)
+    // Row p's negatives are all p itself: no other candidate, so nothing beats or ties the positive.
+    const onlySelf = [Int32Array.from({ length: P * N }, (_, i) => Math.floor(i / N))];
+    const self = gridInfoNceWithDraw(z, z, w, K, N, onlySelf);
+    assert.equal((await self.accuracy.data())[0], 1);
+    // One other row among them: a tie with a different row is a miss.
+    const oneOther = [
+      Int32Array.from({ length: P * N }, (_, i) =>
+        i % N === 0 ? (Math.floor(i / N) + 1) % P : Math.floor(i / N),
+      ),
+    ];
+    const other = gridInfoNceWithDraw(z, z, w, K, N, oneOther);
+    assert.equal((await other.accuracy.data())[0], 0);
+    tf.dispose([self.loss, self.accuracy, other.loss, other.accuracy, z, w]);
   });
 
   it('agrees with the slow reference to 1e-5 (c ≠ z, 7×7 grid)', async () => {
