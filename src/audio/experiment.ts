@@ -82,6 +82,8 @@ export function resolveExperimentSettings(
       source,
     );
     checkCurve(s.curve, source);
+    if (new Set(s.seeds).size !== s.seeds.length)
+      throw new ConfigError('seeds', 'each seed once', s.seeds, source);
     for (const m of s.methods) {
       if (!(AUDIO_METHODS as readonly string[]).includes(m))
         throw new ConfigError('methods', `entries from ${AUDIO_METHODS.join(', ')}`, m, source);

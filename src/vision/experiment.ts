@@ -17,6 +17,7 @@ import {
 import { VisionTrainer, buildVisionModel } from './trainer.js';
 import { openTrainingSource, openVisionSet } from './data.js';
 import {
+  fixedCrop,
   pixelFeatures,
   probeModules,
   type ImageFeatureExtractor,
@@ -25,6 +26,7 @@ import {
 } from './probes.js';
 import type { ImageSet } from './data/index.js';
 import type { VisionGimModel } from './model.js';
+import { ConfigError } from '../errors.js';
 
 export const VISION_METHODS = [
   'raw-pixels',
@@ -200,6 +202,8 @@ export interface ExperimentProgress {
     text?: string;
     /** The step's exact loss per module (null: the module did not train this step). */
     losses?: readonly (number | null)[];
+    /** Signs of collapse first seen at this step (core/collapse.ts). */
+    warnings?: readonly string[];
   }): void;
 }
 
@@ -218,6 +222,14 @@ export async function runVisionMethod(
 ): Promise<MethodResult> {
   const config = methodConfig(base, method);
   const images = openProbeImages(config);
+  // Refused here, before minutes of training, not when the probe first runs.
+  if (!config.probe.flip && !fixedCrop(visionPipeline(config.data), images.trainSet))
+    throw new ConfigError(
+      'probe.flip',
+      'true for a data set with random crops (only a fixed crop can be probed without flips)',
+      false,
+      'config',
+    );
   const probeOptions = experimentProbeOptions(config);
   const probe = (source: VisionGimModel | ImageFeatureExtractor): ModuleProbeResult[] =>
     probeImages(source, config, images, probeOptions);
@@ -302,6 +314,7 @@ async function trainMethod(
         steps,
         text: r.modules.map((m) => m?.loss.toFixed(3) ?? '-').join(' '),
         losses: r.modules.map((m) => m?.loss ?? null),
+        ...(r.warnings ? { warnings: r.warnings.map((w) => w.message) } : {}),
       });
       if (!probeAt.has(r.step)) return;
       progress({ method, phase: 'curve', step: r.step, steps });

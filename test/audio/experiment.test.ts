@@ -61,6 +61,8 @@ it('settings: seeds and curve steps are checked (curve ascending, > 0)', () => {
     () => settings(['gim'], { seeds: [1.5] }),
     /seeds: expected an array of integers >= 0/,
   );
+  // A repeated seed would train twice into one folder and count twice in the sd.
+  assert.throws(() => settings(['gim'], { seeds: [1, 1] }), /seeds: expected each seed once/);
 });
 
 it('--curve: probes at each listed step, the same training losses as a run without it', async () => {

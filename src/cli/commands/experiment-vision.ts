@@ -166,6 +166,10 @@ export async function runVisionExperimentCli(argv: string[]): Promise<number> {
         method,
         backend.name,
         (e) => {
+          for (const w of e.warnings ?? []) {
+            progress.done();
+            process.stderr.write(`${method} seed ${seed}: warning: ${w}\n`);
+          }
           if (e.phase === 'train')
             progress.update(
               `${method} seed ${seed}: step ${e.step}/${e.steps} loss ${e.text}`,
