@@ -4,8 +4,12 @@
  * - dead units: on average over the last WINDOW steps, at least DEAD_LIMIT of its feature
  *   channels were constant over the batch (ModuleStepStats.deadFraction);
  * - no better than chance: after MIN_STEPS steps of its own, its mean InfoNCE accuracy over the
- *   last WINDOW steps is at most chance (1/(N+1): one positive among N negatives). With ties
- *   counted as misses, a collapsed encoder (all scores equal) scores 0, below chance.
+ *   last WINDOW steps is at most chance (1/(N+1): one positive among N negatives), or at most
+ *   NEAR_CHANCE × chance while its mean loss is still at least STUCK_LOSS × chance loss (ln(N+1)).
+ *   With ties counted as misses, a collapsed encoder (all scores equal) scores 0, below chance.
+ *   The second form catches CPC stuck with its convs dead (docs/results.md, "Collapse": loss
+ *   2.2–2.3 of ln 11 = 2.40, accuracy 12–13 %) but not a healthy GIM module 1, whose loss stays
+ *   high (2.26 at step 250) while its accuracy is already twice chance.
  * The Trainer attaches the warnings to the step's record; callers decide how to show them.
  */
 import type { ModuleStepStats } from './train-step.js';
@@ -32,6 +36,8 @@ export function infoNceChance(negatives: number): ChanceLevel {
 export const COLLAPSE_WINDOW = 100;
 export const COLLAPSE_MIN_STEPS = 200;
 export const DEAD_LIMIT = 0.5;
+export const NEAR_CHANCE = 1.5;
+export const STUCK_LOSS = 0.9;
 
 class Recent {
   private readonly values: number[] = [];
@@ -103,21 +109,22 @@ export class CollapseMonitor {
             `(constant over the batch) over the last ${COLLAPSE_WINDOW} steps`,
         });
       const acc = this.accuracy[m].mean;
-      if (
-        this.chance &&
-        this.stepsTaken[m]! >= COLLAPSE_MIN_STEPS &&
-        acc <= this.chance.accuracy &&
-        this.once(module, 'chance')
-      )
+      const loss = this.loss[m].mean;
+      const chance = this.chance;
+      const stuck =
+        chance !== null &&
+        (acc <= chance.accuracy ||
+          (acc <= NEAR_CHANCE * chance.accuracy && loss >= STUCK_LOSS * chance.loss));
+      if (stuck && this.stepsTaken[m]! >= COLLAPSE_MIN_STEPS && this.once(module, 'chance'))
         warnings.push({
           module,
           step,
           kind: 'chance',
           message:
             `module ${module} has collapsed or is not learning: mean accuracy over the last ` +
-            `${COLLAPSE_WINDOW} steps ${(100 * acc).toFixed(1)} % ≤ chance ` +
-            `${(100 * this.chance.accuracy).toFixed(1)} % (loss ${this.loss[m].mean.toFixed(3)}, ` +
-            `chance ${this.chance.loss.toFixed(3)}); try a lower learning rate`,
+            `${COLLAPSE_WINDOW} steps ${(100 * acc).toFixed(1)} % (chance ` +
+            `${(100 * chance!.accuracy).toFixed(1)} %), loss ${loss.toFixed(3)} (chance ` +
+            `${chance!.loss.toFixed(3)}); try a lower learning rate or train.warmupSteps`,
         });
     });
     return warnings;

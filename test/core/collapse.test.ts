@@ -57,7 +57,20 @@ describe('collapse monitor', () => {
     assert.equal(warnings[0]!.kind, 'chance');
     assert.equal(warnings[0]!.module, 1);
     assert.equal(warnings[0]!.step, COLLAPSE_MIN_STEPS);
-    assert.match(warnings[0]!.message, /0\.0 % ≤ chance 9\.1 %/);
+    assert.match(warnings[0]!.message, /0\.0 % \(chance 9\.1 %\), loss 2\.398/);
+  });
+
+  it('near chance with a loss near ln(N+1) is stuck; twice chance with a high loss is learning', () => {
+    const chance = infoNceChance(10); // 9.1 %, ln 11 = 2.398
+    const stuckRun = new CollapseMonitor(chance);
+    const gimModule1 = new CollapseMonitor(chance);
+    const stuck = [];
+    for (let s = 1; s <= COLLAPSE_MIN_STEPS; s++) {
+      stuck.push(...stuckRun.observe(s, [stats(0.13, 0, 2.29)])); // CPC at lr 1e-2, convs dead
+      assert.deepEqual(gimModule1.observe(s, [stats(0.2, 0, 2.26)]), []); // healthy GIM module 1
+    }
+    assert.equal(stuck.length, 1);
+    assert.equal(stuck[0]!.kind, 'chance');
   });
 
   it('a learning module (above chance, live channels) and a missing chance level warn of nothing', () => {
