@@ -18,6 +18,7 @@ import {
   timeTrainingStep,
 } from './demo-estimate.js';
 import { runExperimentCli } from './experiment.js';
+import { readRecordedRun, recordedRunLines } from './demo-recorded.js';
 
 const HELP = `usage: gim demo [options]
 
@@ -100,6 +101,13 @@ export const command: CommandModule = {
         if (line) process.stderr.write(`gim demo: ${line}\n`);
       },
     });
+    // The demo's own results are already written: a broken docs file only costs this summary.
+    try {
+      const recorded = readRecordedRun();
+      if (recorded) process.stdout.write(`\n${recordedRunLines(recorded).join('\n')}\n`);
+    } catch (err) {
+      process.stderr.write(`gim demo: warning: ${(err as Error).message}\n`);
+    }
     return 0;
   },
 };
