@@ -71,7 +71,11 @@ export function summarizeSeeds(rows: readonly ExperimentRow[]): MethodSeedSummar
 export function formatSeedStat(s: SeedStat | null): string {
   if (!s) return '–';
   const sd = Number.isFinite(s.sd) ? ` ± ${(100 * s.sd).toFixed(1)}` : '';
-  return `${(100 * s.mean).toFixed(1)}${sd} (SE ${(100 * s.meanStandardError).toFixed(1)})`;
+  // One test utterance has no SE: say nothing rather than "NaN".
+  const se = Number.isFinite(s.meanStandardError)
+    ? ` (SE ${(100 * s.meanStandardError).toFixed(1)})`
+    : '';
+  return `${(100 * s.mean).toFixed(1)}${sd}${se}`;
 }
 
 /** Final module per method: mean ± sd across seeds, mean SE, feature width, seeds. */

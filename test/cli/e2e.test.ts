@@ -325,7 +325,11 @@ describe('gim eval', () => {
     const out = join(root, 'eval-audio');
     ok(['train', ...TINY_AUDIO, '--data', corpus, '--steps', '1', '--out', out]);
     const r = ok(['eval', '--checkpoint', out, '--epochs=1', '--backend', 'wasm']);
-    assert.match(r.stdout, /^module {3}speaker {5}phone\n {5}6 +\d+\.\d % +\d+\.\d %\n/);
+    assert.match(
+      r.stdout,
+      /^module {4}dim {4}speaker ± SE {6}phone ± SE\n {5}6 +\d+ +\d+\.\d % +\d+\.\d %\n/,
+    );
+    assert.doesNotMatch(r.stdout, /NaN/);
   });
 
   it('on a vision checkpoint (recognised from the checkpoint) prints one row per stage', () => {

@@ -206,7 +206,7 @@ function formatResults(
     if (!r) continue;
     lines.push('');
     lines.push(
-      `${name} (module ${top.module}): top-1 ${(100 * r.accuracy).toFixed(2)} % ± ${(100 * r.standardError).toFixed(2)} (SE over ${r.standardErrorUnits} ${r.standardErrorUnits < r.items ? 'utterances' : 'items'}) of ${r.items}, balanced ${(100 * r.balancedAccuracy).toFixed(2)} %, ` +
+      `${name} (module ${top.module}): top-1 ${(100 * r.accuracy).toFixed(2)} %${Number.isFinite(r.standardError) ? ` ± ${(100 * r.standardError).toFixed(2)} (SE over ${r.standardErrorUnits} ${r.standardErrorUnits < r.items ? 'utterances' : 'items'})` : ' (no SE: one test utterance)'} of ${r.items}, balanced ${(100 * r.balancedAccuracy).toFixed(2)} %, ` +
         `majority class ${(100 * r.majorityBaseline).toFixed(2)} %, final train loss ${r.finalTrainLoss.toFixed(4)}`,
     );
     const worst = r.perClass
