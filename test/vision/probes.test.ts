@@ -151,7 +151,7 @@ forEachBackend(
   ['wasm', 'native'],
 );
 
-it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) separate only without flips', () => {
+it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) are learnable only without flips', () => {
   const rng = new Rng(6);
   const n = 80; // the first half trains, the second tests: the probe cannot memorise test noise
   const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
@@ -190,7 +190,13 @@ it('probe.flip false: mirror-asymmetric classes (bright left vs bright right) se
   })[0]!;
   assert.equal(plain.accuracy, 1, 'without flips the bright half tells the class');
   assert.ok(
-    flipped.accuracy < 0.8,
-    `with flips half the training views carry the other label: ${flipped.accuracy}`,
+    plain.trainLoss < 0.1,
+    `without flips the training set is separable: ${plain.trainLoss}`,
+  );
+  // With flips half the training views carry the other label: the data contradict each other, so
+  // the loss stays near ln 2 (the test accuracy then only tells which view the last epoch favoured).
+  assert.ok(
+    flipped.trainLoss > 0.5,
+    `with flips the training loss stays high: ${flipped.trainLoss}`,
   );
 });
