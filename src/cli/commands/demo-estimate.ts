@@ -11,12 +11,15 @@ import type { ExperimentEvent, ExperimentSettings } from '../../audio/experiment
 const TIMED_STEPS = 3;
 
 /** Seconds per GIM training step of `model` (one untimed warm-up step, then TIMED_STEPS). */
-export async function timeTrainingStep(model: AudioGimConfig): Promise<number> {
+export async function timeTrainingStep(
+  model: AudioGimConfig,
+  layout: 'gim-6' | 'cpc' = 'gim-6',
+): Promise<number> {
   // Generated tones have the corpus windows' shape, so the step costs the same without the corpus.
   const config = resolveAudioConfig([
     {
       source: 'demo estimate',
-      values: { ...model, encoder: { ...model.encoder, layout: 'gim-6' } },
+      values: { ...model, encoder: { ...model.encoder, layout } },
     },
   ]);
   const trainer = AudioTrainer.create(
@@ -31,6 +34,22 @@ export async function timeTrainingStep(model: AudioGimConfig): Promise<number> {
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * Seconds of training the experiment will take: each trained method's steps at the timed step of
+ * its layout (a CPC step costs a fraction of a GIM step: one loss instead of six, 4× on wasm).
+ */
+export function plannedTrainingSeconds(
+  model: AudioGimConfig,
+  settings: ExperimentSettings,
+  perStep: { readonly gim: number; readonly cpc: number },
+): number {
+  return settings.methods.reduce((sum, m) => {
+    const steps = plannedTrainingSteps(model, { ...settings, methods: [m] });
+    // End-to-end supervised has CPC's one-module layout, greedy supervised GIM's six.
+    return sum + steps * (m === 'cpc' || m === 'supervised' ? perStep.cpc : perStep.gim);
+  }, 0);
 }
 
 /** Training steps the experiment will run, over all its trained methods. */

@@ -14,6 +14,7 @@ import { ConfigError } from '../../errors.js';
 import {
   DurationTracker,
   minutes,
+  plannedTrainingSeconds,
   plannedTrainingSteps,
   timeTrainingStep,
 } from './demo-estimate.js';
@@ -87,14 +88,23 @@ export const command: CommandModule = {
       },
       commandLine: `gim demo ${argv.join(' ')}`.trim(),
       beforeRun: async ({ model, settings }) => {
-        const perStep = await timeTrainingStep(model);
+        const perStep = {
+          gim: await timeTrainingStep(model, 'gim-6'),
+          cpc: await timeTrainingStep(model, 'cpc'),
+        };
         const steps = plannedTrainingSteps(model, settings);
+        const seconds = plannedTrainingSeconds(model, settings, perStep);
         process.stderr.write(
-          `gim demo: a training step takes ${perStep.toFixed(2)} s on ${backend.name} here (timed), so training ` +
-            `is expected to take ~${minutes(perStep * steps)} min (${steps} steps); the probes of ${settings.methods.length} ` +
+          `gim demo: a training step takes ${perStep.gim.toFixed(2)} s (GIM) / ${perStep.cpc.toFixed(2)} s (CPC) on ${backend.name} here (timed), so training ` +
+            `is expected to take ~${minutes(seconds)} min (${steps} steps); the probes of ${settings.methods.length} ` +
             'methods come on top: a total estimate follows once the first method is probed\n',
         );
-        tracker = new DurationTracker(steps, perStep, settings.methods.length);
+        // The tracker extrapolates the steps left at the mean timed cost per planned step.
+        tracker = new DurationTracker(
+          steps,
+          steps > 0 ? seconds / steps : 0,
+          settings.methods.length,
+        );
       },
       onEvent: (e) => {
         const line = tracker?.update(e);
