@@ -447,7 +447,10 @@ describe('gim demo', () => {
       'wasm',
     ]);
     assert.match(r.stderr, /^gim demo: backend wasm \(/m);
-    assert.match(r.stderr, /a training step takes \d+\.\d\d s on wasm here \(timed\)/);
+    assert.match(
+      r.stderr,
+      /a training step takes \d+\.\d\d s \(GIM\) \/ \d+\.\d\d s \(CPC\) on wasm here \(timed\)/,
+    );
     assert.match(r.stderr, /expected ~\d+(\.\d)? min in total/);
     assert.match(r.stdout, /\| Random initialization \|/);
     assert.match(r.stdout, /\| Greedy InfoMax \(GIM\) \|/);
