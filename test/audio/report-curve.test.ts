@@ -4,19 +4,10 @@ import { curveRecords, curveSvg, summarizeCurves } from '../../src/audio/report-
 import type { ExperimentRow } from '../../src/audio/experiment.js';
 import type { ModuleProbes } from '../../src/audio/probes.js';
 import type { ProbeResult } from '../../src/probe/linear-probe.js';
+import { fakeProbe } from '../helpers/probe-result.js';
 
-const probe = (accuracy: number): ProbeResult => ({
-  items: 100,
-  accuracy,
-  standardError: 0.05,
-  standardErrorUnits: 10,
-  perClass: [accuracy],
-  balancedAccuracy: accuracy,
-  majorityBaseline: 0.1,
-  confusedPairs: [],
-  finalTrainLoss: 1,
-  trainRows: 10,
-});
+const probe = (accuracy: number): ProbeResult =>
+  fakeProbe(accuracy, { items: 100, standardError: 0.05, units: 10 });
 
 const modules = (phone: number): ModuleProbes[] => [
   { module: 1, dim: 8, speaker: null, phone: probe(phone / 2) },

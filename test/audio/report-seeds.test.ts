@@ -7,19 +7,10 @@ import {
 } from '../../src/audio/report-seeds.js';
 import type { ExperimentRow } from '../../src/audio/experiment.js';
 import type { ProbeResult } from '../../src/probe/linear-probe.js';
+import { fakeProbe } from '../helpers/probe-result.js';
 
-const probe = (accuracy: number, standardError: number): ProbeResult => ({
-  items: 800,
-  accuracy,
-  standardError,
-  standardErrorUnits: 80,
-  perClass: [accuracy],
-  balancedAccuracy: accuracy,
-  majorityBaseline: 0.1,
-  confusedPairs: [],
-  finalTrainLoss: 1,
-  trainRows: 10,
-});
+const probe = (accuracy: number, standardError: number): ProbeResult =>
+  fakeProbe(accuracy, { items: 800, standardError, units: 80 });
 
 /** One seed's row; entry m of `speaker` is module m + 1's (accuracy, SE). */
 const row = (

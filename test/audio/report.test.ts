@@ -8,19 +8,10 @@ import {
 } from '../../src/audio/report.js';
 import type { ExperimentRow } from '../../src/audio/experiment.js';
 import type { ProbeResult } from '../../src/probe/linear-probe.js';
+import { fakeProbe } from '../helpers/probe-result.js';
 
-const probe = (accuracy: number): ProbeResult => ({
-  items: 10,
-  accuracy,
-  standardError: 0.1,
-  standardErrorUnits: 10,
-  perClass: [accuracy],
-  balancedAccuracy: accuracy,
-  majorityBaseline: 0.1,
-  confusedPairs: [],
-  finalTrainLoss: 1,
-  trainRows: 10,
-});
+const probe = (accuracy: number): ProbeResult =>
+  fakeProbe(accuracy, { items: 10, standardError: 0.1, units: 10 });
 
 const row = (method: ExperimentRow['method'], accs: number[]): ExperimentRow => ({
   method,
