@@ -10,6 +10,7 @@ import { Rng } from '../backend/random.js';
 import type { AudioCorpus } from './data/index.js';
 import { checkRules, deepFreeze, mergeChecked, rules } from '../core/config/merge.js';
 import { ConfigError } from '../errors.js';
+import { LossRecorder, type LossSummary } from '../core/loss-summary.js';
 import { resolveAudioConfig, type AudioGimConfig, type AudioLayout } from './config.js';
 import { AudioGimModel } from './model.js';
 import { AudioTrainer, type StepRecord } from './trainer.js';
@@ -122,6 +123,12 @@ export interface ExperimentRow {
   readonly evalSeconds: number;
   /** Checkpoint directory (GIM and CPC only). */
   readonly checkpoint: string | null;
+  /**
+   * Training loss per module at the start and end of training (mean over the first and the last
+   * 10 % of its steps); empty for the untrained rows (random, MFCC).
+   */
+  readonly firstLoss: readonly number[];
+  readonly finalLoss: readonly number[];
   readonly modules: readonly ModuleProbes[];
   /** Learning curve (GIM and CPC with `settings.curve`; the last point is `modules`); else null. */
   readonly curve: readonly CurvePoint[] | null;
@@ -213,6 +220,7 @@ async function runMethod(
   let trainSteps = 0;
   let checkpoint: string | null = null;
   let curveDirs: { step: number; dir: string }[] = [];
+  let losses: LossSummary = { first: [], final: [] };
   if (method === 'mfcc') {
     encoder = mfccEncoder();
     release = () => encoder.dispose();
@@ -234,13 +242,15 @@ async function runMethod(
           .filter((step) => step < steps)
           .map((step) => ({ step, dir: join(o.checkpointRoot!, 'curve', name, `step-${step}`) }))
       : [];
-    const trainer = await trainInfoMax(config, o, method, checkpoint, curveDirs);
+    const { trainer, summary } = await trainInfoMax(config, o, method, checkpoint, curveDirs);
+    losses = summary;
     trainSteps = trainer.step;
     encoder = layerEncoder(trainer.model, config.encoder);
     release = () => trainer.dispose();
   } else {
     config = methodConfig(o.model, method === 'supervised' ? 'cpc' : 'gim-6', seed);
-    const model = await trainSupervised(config, o, method);
+    const { model, summary } = await trainSupervised(config, o, method);
+    losses = summary;
     trainSteps = o.settings.supervised.steps;
     encoder = layerEncoder(model, config.encoder);
     release = () => model.dispose();
@@ -267,6 +277,8 @@ async function runMethod(
       trainSeconds,
       evalSeconds,
       checkpoint,
+      firstLoss: losses.first,
+      finalLoss: losses.final,
       modules,
       curve,
     };
@@ -311,14 +323,16 @@ async function trainInfoMax(
   method: AudioMethod,
   checkpoint: string | null,
   curveDirs: readonly { step: number; dir: string }[] = [],
-): Promise<AudioTrainer> {
+): Promise<{ trainer: AudioTrainer; summary: LossSummary }> {
   const trainer = AudioTrainer.create(
     config,
     new CorpusSource(o.corpus, config.train.batchSize, config.train.seed + 2),
   );
   const curveDir = new Map(curveDirs.map(({ step, dir }) => [step, dir]));
+  const recorder = new LossRecorder();
   await trainer.run(checkpoint, {
     onStep: (r: StepRecord) => {
+      recorder.add(r.modules.map((m) => m?.loss));
       const dir = curveDir.get(r.step);
       if (dir) trainer.saveCopy(dir);
       for (const w of r.warnings ?? [])
@@ -333,14 +347,14 @@ async function trainInfoMax(
       });
     },
   });
-  return trainer;
+  return { trainer, summary: recorder.summary(trainer.model.modules.length) };
 }
 
 async function trainSupervised(
   config: AudioGimConfig,
   o: ExperimentOptions,
   method: AudioMethod,
-): Promise<SupervisedAudioModel> {
+): Promise<{ model: SupervisedAudioModel; summary: LossSummary }> {
   const { steps, learningRate } = o.settings.supervised;
   const model = new SupervisedAudioModel(
     config.encoder,
@@ -349,12 +363,14 @@ async function trainSupervised(
     config.train.seed,
   );
   const rng = new Rng(config.train.seed + 2);
+  const recorder = new LossRecorder();
   let step = 0;
   while (step < steps) {
     let any = false;
     for await (const batch of o.corpus.epoch('train', config.train.batchSize, rng)) {
       any = true;
       const stats = model.trainStep(batch.audio, batch.speaker, batch.windowSamples, rng);
+      recorder.add(stats.map((s) => s?.loss));
       step++;
       const losses = stats.map((s) => s?.loss ?? 0);
       o.onEvent?.({
@@ -374,5 +390,5 @@ async function trainSupervised(
         'experiment',
       );
   }
-  return model;
+  return { model, summary: recorder.summary(model.modules.length) };
 }

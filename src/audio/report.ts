@@ -28,19 +28,30 @@ export function finalProbes(row: ExperimentRow): {
   return { speaker: last?.speaker ?? null, phone: last?.phone ?? null, dim: last?.dim ?? null };
 }
 
+/**
+ * The final module's training loss over the first → the last 10 % of its steps ("–" untrained):
+ * a row whose loss did not fall did not train, whatever its probe says.
+ */
+export function lossChange(row: ExperimentRow): string {
+  const first = row.firstLoss[row.firstLoss.length - 1];
+  const last = row.finalLoss[row.finalLoss.length - 1];
+  if (first === undefined || last === undefined) return '–';
+  return `${first.toFixed(2)} → ${last.toFixed(2)}`;
+}
+
 export function markdownTable(
   rows: readonly ExperimentRow[],
   speakers: number,
   phoneClasses: number,
 ): string {
   const lines = [
-    `| method | dim | phone acc. % ± SE (${phoneClasses} cl.) | speaker acc. % ± SE (${speakers} cl.) | layout | seed | train steps | train s | eval s |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| method | dim | phone acc. % ± SE (${phoneClasses} cl.) | speaker acc. % ± SE (${speakers} cl.) | layout | seed | train steps | train loss first → last (final module) | train s | eval s |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const f = finalProbes(row);
     lines.push(
-      `| ${row.name} | ${f.dim ?? '–'} | ${pctWithError(f.phone)} | ${pctWithError(f.speaker)} | ${row.layout ?? '–'} | ${row.seed} | ${row.trainSteps} | ${row.trainSeconds.toFixed(0)} | ${row.evalSeconds.toFixed(0)} |`,
+      `| ${row.name} | ${f.dim ?? '–'} | ${pctWithError(f.phone)} | ${pctWithError(f.speaker)} | ${row.layout ?? '–'} | ${row.seed} | ${row.trainSteps} | ${lossChange(row)} | ${row.trainSeconds.toFixed(0)} | ${row.evalSeconds.toFixed(0)} |`,
     );
   }
   const items = rows.map((r) => finalProbes(r)).find((f) => f.speaker || f.phone);

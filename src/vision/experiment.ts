@@ -8,6 +8,7 @@
  * training run. Pure library code: progress goes through a callback, results come back as data
  * (the CLI writes the files; experiment-report.ts formats them).
  */
+import { summarizeLosses } from '../core/loss-summary.js';
 import {
   resolveVisionConfig,
   visionModuleCount,
@@ -324,18 +325,17 @@ async function trainMethod(
     },
   });
   // Per module over the steps that trained it (a sequential schedule trains one at a time).
-  const lossesOf = trainer.model.modules.map((_, m) =>
-    records.flatMap((r) => (r.modules[m] ? [r.modules[m]!.loss] : [])),
+  const losses = summarizeLosses(
+    trainer.model.modules.map((_, m) =>
+      records.flatMap((r) => (r.modules[m] ? [r.modules[m]!.loss] : [])),
+    ),
   );
-  const mean = (xs: number[]): number =>
-    xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-  const tenth = (xs: number[]): number => Math.max(1, Math.floor(xs.length * 0.1));
   for (const o of trainer.optimizers) o.dispose();
   set.close();
   return {
     model: trainer.model,
-    firstLoss: lossesOf.map((xs) => mean(xs.slice(0, tenth(xs)))),
-    finalLoss: lossesOf.map((xs) => mean(xs.slice(xs.length - tenth(xs)))),
+    firstLoss: losses.first,
+    finalLoss: losses.final,
     curve: points,
     curveSeconds,
   };

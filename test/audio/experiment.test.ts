@@ -100,6 +100,11 @@ it('--curve: probes at each listed step, the same training losses as a run witho
       for (const m of point.modules) assert.ok(m.speaker && m.phone);
     }
     assert.equal(gim!.curve![1]!.modules, gim!.modules, 'the last point is the final row');
+    // 3 steps: the first and last 10 % are one step each, whose module mean the events report.
+    const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.equal(gim!.firstLoss.length, 6);
+    assert.ok(Math.abs(meanOf(gim!.firstLoss) - losses(withCurve)[0]![1]!) < 1e-6);
+    assert.ok(Math.abs(meanOf(gim!.finalLoss) - losses(withCurve)[2]![1]!) < 1e-6);
     const saved = loadCheckpoint<{ step: number }>(join(root, 'a', 'curve', 'gim', 'step-1'));
     assert.equal(saved.meta.step, 1);
     // The step-1 encoder is not the trained one: its probes were computed on other features.
@@ -146,4 +151,5 @@ it('--seeds: one row per seed and method, model seed varied, the same fixed test
   // MFCC has no model seed: the same windows and probe seed give the same scores.
   assert.deepEqual(rows[1]!.modules, rows[3]!.modules);
   assert.equal(rows[0]!.modules[5]!.dim, 5, 'GRU width of the random gim-6 encoder');
+  for (const r of rows) assert.deepEqual([r.firstLoss, r.finalLoss], [[], []], 'untrained');
 });

@@ -28,6 +28,8 @@ const row = (
   trainSteps: 0,
   trainSeconds: 0,
   evalSeconds: 0,
+  firstLoss: [],
+  finalLoss: [],
   checkpoint: null,
   modules: modules(curve ? curve[curve.length - 1]![1] : final),
   curve: curve ? curve.map(([step, acc]) => ({ step, modules: modules(acc) })) : null,

@@ -27,6 +27,8 @@ const row = (
   trainSteps: 0,
   trainSeconds: 0,
   evalSeconds: 0,
+  firstLoss: [],
+  finalLoss: [],
   checkpoint: null,
   modules: speaker.map(([a, se], m) => ({
     module: m + 1,

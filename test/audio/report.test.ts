@@ -22,6 +22,8 @@ const row = (method: ExperimentRow['method'], accs: number[]): ExperimentRow => 
   trainSteps: 0,
   trainSeconds: 0,
   evalSeconds: 0,
+  firstLoss: method === 'mfcc' ? [] : accs.map(() => 2.4),
+  finalLoss: method === 'mfcc' ? [] : accs.map((_, m) => 1.5 + m / 10),
   checkpoint: null,
   modules: accs.map((a, m) => ({
     module: m + 1,
@@ -36,8 +38,8 @@ const rows = [row('gim', [0.2, 0.5, 0.9]), row('mfcc', [0.4]), row('cpc', [0.95]
 
 it('markdown tables: final module per method, per-module with single-module methods in the last column', () => {
   const md = markdownTable(rows, 40, 41);
-  assert.match(md, /\| gim \| 24 \| – \| 90\.0 ± 10\.0 \| gim-6 \| 2 \|/);
-  assert.match(md, /\| mfcc \| 8 \| – \| 40\.0 ± 10\.0 \| – \|/);
+  assert.match(md, /\| gim \| 24 \| – \| 90\.0 ± 10\.0 \| gim-6 \| 2 \| 0 \| 2\.40 → 1\.70 \|/);
+  assert.match(md, /\| mfcc \| 8 \| – \| 40\.0 ± 10\.0 \| – \| 2 \| 0 \| – \|/);
   assert.match(md, /speaker 10\.0 %/);
   assert.match(md, /speaker 10 windows of 10 utterances/);
   const per = perModuleTable(rows, 'speaker');
