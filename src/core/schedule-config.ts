@@ -121,3 +121,19 @@ export function checkScheduleConsistency(
     );
   }
 }
+
+/**
+ * A fresh sequential run whose `train.steps` ends before every module got its `stepsPerModule`:
+ * the modules past the budget would not train at all (legitimate when the run is to be resumed
+ * with more steps, so the CLI says it rather than refusing). Null when every module trains.
+ */
+export function sequentialShortfall(
+  train: ScheduleConfig,
+  modules: number,
+): { readonly trainedModules: number; readonly stepsNeeded: number } | null {
+  if (train.schedule !== 'sequential' || train.stepsPerModule === 0 || train.lossTarget > 0)
+    return null;
+  const stepsNeeded = modules * train.stepsPerModule;
+  if (train.steps >= stepsNeeded) return null;
+  return { trainedModules: Math.ceil(train.steps / train.stepsPerModule), stepsNeeded };
+}

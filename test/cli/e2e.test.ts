@@ -112,7 +112,7 @@ describe('gim train (audio)', () => {
 
   it('--schedule sequential trains one module per step', () => {
     const out = join(root, 'sequential');
-    ok(
+    const r = ok(
       ['train', ...TINY_AUDIO, '--data', corpus, '--schedule', 'sequential'].concat([
         '--steps-per-module',
         '1',
@@ -127,6 +127,11 @@ describe('gim train (audio)', () => {
       [true, false, false, false, false, false],
       [false, true, false, false, false, false],
     ]);
+    // 2 steps at 1 per module reach 2 of the 6 modules: said, so nobody mistakes it for all six.
+    assert.match(
+      r.stderr,
+      /note: --steps 2 trains 2 of 6 modules at --steps-per-module 1; .*--steps 6 for all/,
+    );
   });
 
   it('--schedule=sequential --cache trains the next module from stored outputs', () => {

@@ -14,6 +14,7 @@ import { Trainer } from '../../core/trainer.js';
 import { readTrainedConfig } from '../../core/trainer-checkpoint.js';
 import type { Modality, StackModel, TrainableConfig } from '../../core/modality.js';
 import { ConfigError } from '../../errors.js';
+import { sequentialShortfall } from '../../core/schedule-config.js';
 
 /** The training data of a run, opened for the CLI. */
 export interface OpenedSource<S> {
@@ -113,6 +114,13 @@ export async function runTraining<C extends TrainableConfig, M extends StackMode
       `${opened.description}, backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ` +
       `${extra}steps ${trainer.step}→${config.train.steps}, out ${outDir}\n`,
   );
+  const short = trainer.step === 0 ? sequentialShortfall(config.train, modules) : null;
+  if (short)
+    process.stderr.write(
+      `gim train: note: --steps ${config.train.steps} trains ${short.trainedModules} of ${modules} modules at ` +
+        `--steps-per-module ${config.train.stepsPerModule}; the others do not train in this run ` +
+        `(give --steps ${short.stepsNeeded} for all, or --resume later with it)\n`,
+    );
   const session = startTrainingSession({
     logFile,
     startStep: trainer.step,
