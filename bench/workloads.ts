@@ -122,6 +122,16 @@ if (workload.startsWith('audio-') || workload === 'inference') {
     prediction_steps: 12,
     negative_samples: 10,
   };
+} else if (workload === 'sgemm') {
+  // The machine's fp32 peak as a large square matrix product reaches it on this backend (the
+  // same size as bench/pytorch/reference.py's): our GFLOP/s are quoted as a fraction of it.
+  const n = 3072;
+  const a = normal([n, n]);
+  const b = normal([n, n]);
+  stepFactor = 1;
+  flops = 2 * n ** 3;
+  stepTimes = await time(() => tf.matMul(a, b).dispose());
+  extra = { matrix_size: n };
 } else if (workload === 'infonce') {
   const head = new SequenceInfoNce(
     512,

@@ -24,8 +24,10 @@ import vision_models as vm
 from flops import vision_forward_flops
 
 WORKLOADS = ["audio-gim", "audio-gim-128", "audio-cpc", "vision-gim", "vision-cpc", "infonce",
-             "inference"]
+             "inference", "sgemm"]
 SEED = 2
+# Side of the square fp32 matrix product that measures the machine's peak (both sides use it).
+SGEMM_SIZE = 3072
 
 
 def seed_everything(seed=SEED):
@@ -140,6 +142,15 @@ def run_workload(workload, batch, steps, warmup, lean=False):
             loss = loss_fn(z, c)
             loss.backward()  # into z, c and the predictor
             return [loss.item()]
+    elif workload == "sgemm":
+        # The machine's fp32 peak, as a large square matrix product reaches it (issue 13: our
+        # GFLOP/s are quoted as a fraction of this). `batch` is unused.
+        n = SGEMM_SIZE
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        flops, meta = {"total": 2 * n ** 3}, {"matrix_size": n}
+
+        def step():
+            return [float(torch.mm(a, b)[0, 0])]
     elif workload == "inference":
         model, x, flops, meta = make_audio(workload, batch, lean)
         model.eval()
@@ -166,7 +177,7 @@ def run_workload(workload, batch, steps, warmup, lean=False):
     median = statistics.median(times)
     fwd = flops["total"]
     # Training step ~ 3x forward (forward + grads wrt inputs and weights); inference = forward.
-    step_flops = fwd if workload == "inference" else 3 * fwd
+    step_flops = fwd if workload in ("inference", "sgemm") else 3 * fwd
     out = {"workload": workload, "threads": torch.get_num_threads(), "batch": batch, **meta,
            "flops_forward": flops, "fwd_gflop": fwd / 1e9, "step_gflop_est": step_flops / 1e9,
            "median_s": median, "step_s": times, "gflop_per_s": step_flops / 1e9 / median,
