@@ -99,8 +99,8 @@ describe('native addon: portable build', () => {
         () => tf.matMul(tf.tensor(rand(11 * 64, 3), [11, 64]), tf.tensor(rand(64, 4), [64, 1])),
         () =>
           tf.conv1d(
-            tf.tensor(rand(2 * 40 * 8, 5), [2, 40, 8]),
-            tf.tensor(rand(4 * 8 * 16, 6), [4, 8, 16]),
+            tf.tensor3d(rand(2 * 40 * 8, 5), [2, 40, 8]),
+            tf.tensor3d(rand(4 * 8 * 16, 6), [4, 8, 16]),
             2,
             'same',
           ),
