@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
@@ -73,7 +74,7 @@ if (process.argv[2] === '--child') {
     for (const [label, path] of r % 2 === 0 ? builds : [...builds].reverse()) {
       const p = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', '3'], {
         encoding: 'utf8',
-        env: { ...process.env, GIM_NATIVE_ADDON: path },
+        env: { ...process.env, GIM_NATIVE_ADDON: resolve(path) }, // require() needs it absolute
       });
       if (p.status !== 0) throw new Error(`child failed: ${p.stderr}`);
       runs[label]!.push(JSON.parse(p.stdout.trim().split('\n').pop()!));
