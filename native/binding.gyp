@@ -1,6 +1,7 @@
 # Built for a baseline ISA, not -march=native, so that node_modules still loads on another
-# CPU. x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since 2009, and RHEL 9's baseline) because
-# oneDNN itself needs SSE4.1, so plain x86-64 would buy no extra machine. oneDNN and OpenBLAS
+# CPU. x86-64-v2 (SSE4.2, POPCNT: Intel since Nehalem 2008, AMD since Bulldozer 2011; RHEL 9's
+# baseline) because oneDNN itself needs SSE4.1: plain x86-64 would add only Core 2 Penryn (SSE4.1
+# without SSE4.2) to the machines that can run the backend at all. oneDNN and OpenBLAS
 # JIT/dispatch AVX2/AVX-512/AMX at run time; our hot loops are multiversioned (GIM_DISPATCH in
 # common.h). -ffp-contract=off keeps FMA contraction out of the AVX-512 clones, so a loop gives
 # the same floats whichever clone runs.
