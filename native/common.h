@@ -4,6 +4,21 @@
 #include <cstdint>
 #include <vector>
 
+// The addon is built for a baseline ISA (binding.gyp) so that node_modules can move between
+// machines; oneDNN and OpenBLAS pick AVX2/AVX-512/AMX at run time on their own. Our few hot
+// loops get the same through GCC function multiversioning: GIM_DISPATCH compiles a function
+// once per listed ISA plus the baseline, and an ifunc resolver picks one when the addon loads.
+// Only functions that hold a whole vectorisable loop carry it; an OpenMP region outlined from
+// an annotated function is NOT cloned, so the loops inside parallel regions call annotated
+// helpers. x86-64 with GCC/Clang only; elsewhere (arm64: NEON is baseline) it is empty.
+// "avx2" deliberately omits FMA, so no clone contracts a*b+c and every clone of an
+// elementwise loop gives bit-identical results to the baseline one.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(GIM_NO_DISPATCH)
+#define GIM_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GIM_DISPATCH
+#endif
+
 namespace gim {
 
 using Dims = std::vector<int64_t>;

@@ -4,6 +4,7 @@
 // kernel was 4x slower than PyTorch for the audio encoder, and about even with blocked layouts.
 #include <dnnl.hpp>
 #include <array>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,7 +51,12 @@ Plan* MakePlan(const Key& k) {
   memory::dims strides{k[10], k[11]}, dil{k[12] - 1, k[13] - 1}, padL{k[14], k[15]}, padR{k[16], k[17]};
   memory::dims srcD{N, C, H, W}, wD{OC, C, KH, KW}, dstD{N, OC, OH, OW};
   const bool oneD = H == 1 && KH == 1;
-  const tag act = oneD ? tag::any : tag::nhwc;
+  // Blocked activations pay off for the wide layers (see above), but with fewer input channels
+  // than one 16-float block (an audio encoder's first layer: C = 1) oneDNN keeps the source
+  // plain and only blocks the output, and reordering that output back to NHWC cost as much as
+  // the convolution itself: the forward then writes NHWC directly.
+  const bool narrowForward = kind == kForward && C < 16;
+  const tag act = oneD && !narrowForward ? tag::any : tag::nhwc;
   memory::desc srcAny(srcD, f32, act), dstAny(dstD, f32, act), wAny(wD, f32, tag::any);
   memory::desc srcU(srcD, f32, tag::nhwc), dstU(dstD, f32, tag::nhwc), wU(wD, f32, tag::hwio);
 
@@ -97,6 +103,24 @@ Plan* MakePlan(const Key& k) {
   return raw;
 }
 
+// Reorder targets, one buffer per argument position, shared by every plan (convs run one at a
+// time) and grown, never shrunk. Allocating them per call made glibc mmap and unmap tens of MB
+// each time (above its 32 MB mmap threshold), so every call page-faulted them in again.
+struct Scratch {
+  std::unique_ptr<float, decltype(&std::free)> data{nullptr, &std::free};
+  size_t bytes = 0;
+  void* Get(size_t want) {
+    if (want > bytes) {
+      const size_t rounded = (want + 63) / 64 * 64;  // aligned_alloc needs a multiple of 64
+      data.reset(static_cast<float*>(std::aligned_alloc(64, rounded)));
+      if (!data) throw std::bad_alloc();
+      bytes = rounded;
+    }
+    return data.get();
+  }
+};
+Scratch scratch[3];
+
 // conv(kind, a, b, out, dims[17]): forward (x, w) -> y; backward-data (dy, w) -> dx;
 // backward-weights (x, dy) -> dw.
 Napi::Value Conv(const Napi::CallbackInfo& info) {
@@ -118,7 +142,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
         args.emplace(plan->args[i], user);
         continue;
       }
-      keep[i] = memory(plan->want[i], Eng());
+      keep[i] = memory(plan->want[i], Eng(), scratch[i].Get(plan->want[i].get_size()));
       if (i < 2) plan->reorders[i]->execute(Strm(), user, keep[i]);
       args.emplace(plan->args[i], keep[i]);
     }

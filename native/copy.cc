@@ -162,6 +162,11 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), -1);
 }
 
+// o[c] += x[c], the inner loop of segmentSum; dispatched per ISA (common.h).
+GIM_DISPATCH void AddRow(float* o, const float* x, int64_t n) {
+  for (int64_t c = 0; c < n; c++) o[c] += x[c];
+}
+
 // segmentSum(x, ids, out, inner, numSegments): out[ids[i], :] += x[i, :]; ids out of range
 // are dropped, as in TensorFlow.
 Napi::Value SegmentSum(const Napi::CallbackInfo& info) {
@@ -178,9 +183,7 @@ Napi::Value SegmentSum(const Napi::CallbackInfo& info) {
     const int64_t c0 = b * block, c1 = std::min(inner, c0 + block);
     for (int64_t i = 0; i < n; i++) {
       if (ids[i] < 0 || ids[i] >= numSeg) continue;
-      float* o = out + ids[i] * inner;
-      const float* xi = x + i * inner;
-      for (int64_t c = c0; c < c1; c++) o[c] += xi[c];
+      AddRow(out + ids[i] * inner + c0, x + i * inner + c0, c1 - c0);
     }
   }
   return info.Env().Undefined();

@@ -3,6 +3,7 @@
 // inner operand strides are 0 or 1 and the compiler vectorises the loop.
 #include <cmath>
 #include <limits>
+#include <omp.h>
 #include "common.h"
 
 namespace gim {
@@ -24,8 +25,9 @@ inline float Apply(float a, float b) {
   return 0;
 }
 
+// The contiguous inner loop every binary op ends in: one clone per ISA (common.h).
 template <int Op>
-void Row(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) {
+GIM_DISPATCH void Row(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) {
   if (sa == 1 && sb == 1) {
     for (int64_t i = 0; i < n; i++) out[i] = Apply<Op>(a[i], b[i]);
   } else if (sa == 1) {
@@ -120,8 +122,7 @@ Napi::Value BinaryFn(const Napi::CallbackInfo& info) {
 enum UnaryOp { kRelu, kStep, kSigmoid, kTanh, kExp, kLog, kNeg, kSquare, kSqrt, kRsqrt, kAbs, kReciprocal };
 
 template <int Op>
-void Unary(const float* x, float* y, int64_t n, float alpha) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+GIM_DISPATCH void UnaryRange(const float* x, float* y, int64_t n, float alpha) {
   for (int64_t i = 0; i < n; i++) {
     const float v = x[i];
     // Each formula matches tfjs-backend-cpu, NaN handling included.
@@ -137,6 +138,18 @@ void Unary(const float* x, float* y, int64_t n, float alpha) {
     if constexpr (Op == kRsqrt) y[i] = 1.0f / std::sqrt(v);
     if constexpr (Op == kAbs) y[i] = std::fabs(v);
     if constexpr (Op == kReciprocal) y[i] = 1.0f / v;
+  }
+}
+
+// Each thread takes one contiguous range and runs the dispatched loop over it (the loop cannot
+// sit in the parallel region itself: GCC does not clone outlined OpenMP bodies).
+template <int Op>
+void Unary(const float* x, float* y, int64_t n, float alpha) {
+#pragma omp parallel if (n >= kParallelMin)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+    UnaryRange<Op>(x + lo, y + lo, hi - lo, alpha);
   }
 }
 

@@ -26,7 +26,7 @@ void One(bool useBlas, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const 
 
 // A plain loop for tiny products (the InfoNCE scores are 11x512 by 512x1, their gradients
 // rank-1 updates), used when it was measured faster than oneDNN's per-call dispatch.
-void Small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
+GIM_DISPATCH void Small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
   // A vector is laid out the same whether or not it is "transposed": pick the loop that keeps
   // the innermost loop long and contiguous (a short inner loop is all set-up overhead).
   if (K == 1) ta = false, tb = false;

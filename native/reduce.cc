@@ -37,6 +37,13 @@ inline double Merge(double a, double b) {
   return a + b;
 }
 
+// acc[j] = acc[j] ∘ row[j]: the vectorisable core of every reduction along a strided axis
+// (independent lanes, so every clone gives the same result).
+template <int Op>
+GIM_DISPATCH void CombineRow(double* acc, const float* row, int64_t n) {
+  for (int64_t j = 0; j < n; j++) acc[j] = Combine<Op>(acc[j], row[j]);
+}
+
 template <int Op>
 void Reduce(const float* x, float* out, int64_t M, int64_t K, int64_t N) {
   const double scale = Op == kMean ? 1.0 / static_cast<double>(K) : 1.0;
@@ -70,8 +77,7 @@ void Reduce(const float* x, float* out, int64_t M, int64_t K, int64_t N) {
       const int64_t k0 = K * t / nt, k1 = K * (t + 1) / nt;
       double* acc = partial.data() + static_cast<size_t>(t) * N;
       for (int64_t k = k0; k < k1; k++) {
-        const float* row = x + k * N;
-        for (int64_t j = 0; j < N; j++) acc[j] = Combine<Op>(acc[j], row[j]);
+        CombineRow<Op>(acc, x + k * N, N);
       }
     }
     for (int64_t j = 0; j < N; j++) {
@@ -90,8 +96,7 @@ void Reduce(const float* x, float* out, int64_t M, int64_t K, int64_t N) {
       double acc[kBlock];
       for (int64_t j = 0; j < nb; j++) acc[j] = Init<Op>();
       for (int64_t k = 0; k < K; k++) {
-        const float* row = x + (m * K + k) * N + n0;
-        for (int64_t j = 0; j < nb; j++) acc[j] = Combine<Op>(acc[j], row[j]);
+        CombineRow<Op>(acc, x + (m * K + k) * N + n0, nb);
       }
       for (int64_t j = 0; j < nb; j++) out[m * N + n0 + j] = static_cast<float>(acc[j] * scale);
     }
@@ -115,22 +120,23 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Numerically stable softmax of one row; dispatched per ISA for its max and scale loops.
+GIM_DISPATCH void SoftmaxRow(const float* xr, float* yr, int64_t cols) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t c = 0; c < cols; c++) mx = xr[c] > mx ? xr[c] : mx;
+  double sum = 0;
+  for (int64_t c = 0; c < cols; c++) sum += (yr[c] = std::exp(xr[c] - mx));
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t c = 0; c < cols; c++) yr[c] *= inv;
+}
+
 // softmax(x, out, rows, cols): numerically stable softmax of each row.
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const float* x = F32(info[0]);
   float* y = F32(info[1]);
   const int64_t rows = I64(info[2]), cols = I64(info[3]);
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t c = 0; c < cols; c++) mx = xr[c] > mx ? xr[c] : mx;
-    double sum = 0;
-    for (int64_t c = 0; c < cols; c++) sum += (yr[c] = std::exp(xr[c] - mx));
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int64_t c = 0; c < cols; c++) yr[c] *= inv;
-  }
+  for (int64_t r = 0; r < rows; r++) SoftmaxRow(x + r * cols, y + r * cols, cols);
   return info.Env().Undefined();
 }
 

@@ -28,6 +28,15 @@ export const CONV_CASES: OpCase[] = [
     ],
     f: conv([1, 5], pad1d(2)),
   },
+  // Fewer than 16 input channels but more than one: native/conv.cc's NHWC-output forward path.
+  {
+    name: 'conv1d 3 channels k5 s2 p1',
+    floats: [
+      [2, 1, 50, 3],
+      [1, 5, 3, 8],
+    ],
+    f: conv([1, 2], pad1d(1)),
+  },
   {
     name: 'audio k8 s4 p2',
     floats: [
