@@ -161,6 +161,7 @@ describe('wasm training kernels', () => {
       'BatchMatMul',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
+      'GatherV2',
       'Slice',
       'SplitV',
       'Transpose',
@@ -346,6 +347,54 @@ describe('wasm training kernels', () => {
       )([p]);
       return [dp!, dp1!];
     });
+  });
+
+  it('gather (GatherV2) copies exactly what cpu does: long and short rows, axes, batchDims, int32', async () => {
+    const rng = new Rng(23);
+    const x3 = randomArray(rng, 4 * 7 * 20); // [4, 7, 20]: rows of 20 (copyWithin) on axis 0 and 1
+    const ints = Array.from({ length: 4 * 7 * 3 }, (_, i) => ((i * 7919) % 1000) - 500);
+    const run = (): Tensor[] => {
+      const x = tf.tensor3d(x3, [4, 7, 20]);
+      const xi = tf.tensor3d(ints, [4, 7, 3], 'int32');
+      const rows = tf.tensor1d([3, 0, 3, 1, 2], 'int32');
+      const cols = tf.tensor2d([6, 0, 6, 2, 5, 1], [2, 3], 'int32');
+      const perBatch = tf.tensor2d([1, 6, 0, 0, 5, 5, 2, 3], [4, 2], 'int32');
+      return [
+        tf.gather(x, rows), // axis 0, slice 140
+        tf.gather(x, cols, 1), // axis 1, slice 20, 2-D indices
+        tf.gather(x, rows.slice(0, 4), 2), // axis 2, slice 1 (the short-row loop)
+        tf.gather(x, perBatch, 1, 1), // batchDims 1
+        tf.gather(xi, cols, 1), // int32, slice 3
+      ];
+    };
+    await initBackend('cpu');
+    const expected = tf.tidy(run).map((t) => {
+      const v = { shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) };
+      t.dispose();
+      return v;
+    });
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const buffersBefore = tf.engine().backend.numDataIds();
+    const actual = tf.tidy(run);
+    actual.forEach((t, i) => {
+      assert.deepEqual(t.shape, expected[i]!.shape, `gather ${i}: shape`);
+      assert.equal(t.dtype, expected[i]!.dtype, `gather ${i}: dtype`);
+      assert.deepEqual(Array.from(t.dataSync()), expected[i]!.values, `gather ${i}: values`);
+    });
+    tf.dispose(actual);
+    assert.equal(tf.memory().numTensors, before, 'gather: leaked tensors');
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore, 'gather: leaked wasm buffers');
+  });
+
+  it('gather rejects an out-of-range index, naming it, without leaking', async () => {
+    await initBackend('wasm');
+    const buffersBefore = tf.engine().backend.numDataIds();
+    assert.throws(
+      () => tf.tidy(() => tf.gather(tf.zeros([5, 16]), tf.tensor1d([0, 5], 'int32'))),
+      /GatherV2: index 1 is 5, expected a value in \[0, 4\]/,
+    );
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
   });
 
   it('unsortedSegmentSum drops out-of-range ids and sums int32', async () => {
