@@ -9,6 +9,8 @@ import { tf } from '../../src/backend/tf.js';
 import type { Tensor } from '../../src/backend/tf.js';
 import { initBackend } from '../../src/backend/select.js';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm-kernels/index.js';
+import { simdProductAvailable } from '../../src/backend/wasm-kernels/small-matmul.js';
+import type { WasmBackend } from '../../src/backend/wasm-kernels/heap.js';
 import { Rng } from '../../src/backend/random.js';
 import { relativeError } from '../helpers/assert-close.js';
 
@@ -172,6 +174,12 @@ describe('wasm training kernels', () => {
     assert.deepEqual(registerWasmTrainingKernels().sort(), names);
   });
 
+  it('runs tiny batched products on its own SIMD module over the backend heap', async () => {
+    await initBackend('wasm');
+    // Without it the matMul cases below would still pass, on the slow stock loop.
+    assert.ok(simdProductAvailable(tf.engine().backend as unknown as WasmBackend));
+  });
+
   for (const c of CONV_CASES) {
     it(`conv2d forward and gradients match cpu: ${c.name}`, async () => {
       const rng = new Rng(11);
@@ -240,7 +248,8 @@ describe('wasm training kernels', () => {
     });
   });
 
-  // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller ones the stock loop.
+  // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller same-batch ones our
+  // SIMD loops (small-matmul.ts) where the layout allows, else the stock loop.
   const MATMUL_GRAD_CASES: [number[], number[]][] = [
     [
       [5, 7],
@@ -258,6 +267,14 @@ describe('wasm training kernels', () => {
       [4, 64, 32],
       [4, 32, 10],
     ], // InfoNCE-like: steps × positions × channels
+    [
+      [37, 12, 64],
+      [37, 64, 10],
+    ], // InfoNCE scores: tiny same-batch products, on the SIMD loops (dot; axpy in the gradients)
+    [
+      [6, 5, 6],
+      [6, 6, 8],
+    ], // SIMD axpy with an inner size that is not a multiple of 4
     [
       [2, 3, 40, 24],
       [2, 3, 24, 20],
