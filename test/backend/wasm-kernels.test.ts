@@ -414,6 +414,23 @@ describe('wasm training kernels', () => {
     assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
   });
 
+  it('gather gradient on rows of 4k floats (the SIMD scatter-add) matches cpu', async () => {
+    const rng = new Rng(22);
+    const params = randomArray(rng, 12 * 64);
+    const ids = Array.from({ length: 40 }, (_, i) => (i * 7) % 11); // repeats; row 11 never used
+    const rv = randomArray(rng, 40 * 64);
+    await compareBackends('gather grad simd', () => {
+      const p = tf.tensor2d(params, [12, 64]);
+      const r = tf.tensor2d(rv, [40, 64]);
+      const [dp] = tf.grads((q: Tensor) =>
+        tf.sum(tf.mul(tf.gather(q, tf.tensor1d(ids, 'int32')), r)),
+      )([p]);
+      // Out-of-range ids (dropped) take the JS loop: same result as cpu either way.
+      const dropped = tf.unsortedSegmentSum(r, tf.tensor1d([...ids.slice(0, 39), 12], 'int32'), 12);
+      return [dp!, dropped];
+    });
+  });
+
   it('unsortedSegmentSum drops out-of-range ids and sums int32', async () => {
     await initBackend('wasm');
     const out = tf.tidy(() => {
