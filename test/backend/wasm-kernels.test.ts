@@ -9,6 +9,8 @@ import { tf } from '../../src/backend/tf.js';
 import type { Tensor } from '../../src/backend/tf.js';
 import { initBackend } from '../../src/backend/select.js';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm-kernels/index.js';
+import { simdProductAvailable } from '../../src/backend/wasm-kernels/small-matmul.js';
+import type { WasmBackend } from '../../src/backend/wasm-kernels/heap.js';
 import { Rng } from '../../src/backend/random.js';
 import { relativeError } from '../helpers/assert-close.js';
 
@@ -161,6 +163,7 @@ describe('wasm training kernels', () => {
       'BatchMatMul',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
+      'GatherV2',
       'Slice',
       'SplitV',
       'Transpose',
@@ -169,6 +172,12 @@ describe('wasm training kernels', () => {
     ]);
     for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
     assert.deepEqual(registerWasmTrainingKernels().sort(), names);
+  });
+
+  it('runs tiny batched products on its own SIMD module over the backend heap', async () => {
+    await initBackend('wasm');
+    // Without it the matMul cases below would still pass, on the slow stock loop.
+    assert.ok(simdProductAvailable(tf.engine().backend as unknown as WasmBackend));
   });
 
   for (const c of CONV_CASES) {
@@ -239,7 +248,8 @@ describe('wasm training kernels', () => {
     });
   });
 
-  // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller ones the stock loop.
+  // Products of ≥ 16384 multiply-adds per batch take the XNNPACK path; smaller same-batch ones our
+  // SIMD loops (small-matmul.ts) where the layout allows, else the stock loop.
   const MATMUL_GRAD_CASES: [number[], number[]][] = [
     [
       [5, 7],
@@ -257,6 +267,14 @@ describe('wasm training kernels', () => {
       [4, 64, 32],
       [4, 32, 10],
     ], // InfoNCE-like: steps × positions × channels
+    [
+      [37, 12, 64],
+      [37, 64, 10],
+    ], // InfoNCE scores: tiny same-batch products, on the SIMD loops (dot; axpy in the gradients)
+    [
+      [6, 5, 6],
+      [6, 6, 8],
+    ], // SIMD axpy with an inner size that is not a multiple of 4
     [
       [2, 3, 40, 24],
       [2, 3, 24, 20],
@@ -345,6 +363,71 @@ describe('wasm training kernels', () => {
         tf.sum(tf.square(tf.gather(q, tf.tensor1d([5, 5, 2], 'int32'), 1))),
       )([p]);
       return [dp!, dp1!];
+    });
+  });
+
+  it('gather (GatherV2) copies exactly what cpu does: long and short rows, axes, batchDims, int32', async () => {
+    const rng = new Rng(23);
+    const x3 = randomArray(rng, 4 * 7 * 20); // [4, 7, 20]: rows of 20 (copyWithin) on axis 0 and 1
+    const ints = Array.from({ length: 4 * 7 * 3 }, (_, i) => ((i * 7919) % 1000) - 500);
+    const run = (): Tensor[] => {
+      const x = tf.tensor3d(x3, [4, 7, 20]);
+      const xi = tf.tensor3d(ints, [4, 7, 3], 'int32');
+      const rows = tf.tensor1d([3, 0, 3, 1, 2], 'int32');
+      const cols = tf.tensor2d([6, 0, 6, 2, 5, 1], [2, 3], 'int32');
+      const perBatch = tf.tensor2d([1, 6, 0, 0, 5, 5, 2, 3], [4, 2], 'int32');
+      return [
+        tf.gather(x, rows), // axis 0, slice 140
+        tf.gather(x, cols, 1), // axis 1, slice 20, 2-D indices
+        tf.gather(x, rows.slice(0, 4), 2), // axis 2, slice 1 (the short-row loop)
+        tf.gather(x, perBatch, 1, 1), // batchDims 1
+        tf.gather(xi, cols, 1), // int32, slice 3
+      ];
+    };
+    await initBackend('cpu');
+    const expected = tf.tidy(run).map((t) => {
+      const v = { shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) };
+      t.dispose();
+      return v;
+    });
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const buffersBefore = tf.engine().backend.numDataIds();
+    const actual = tf.tidy(run);
+    actual.forEach((t, i) => {
+      assert.deepEqual(t.shape, expected[i]!.shape, `gather ${i}: shape`);
+      assert.equal(t.dtype, expected[i]!.dtype, `gather ${i}: dtype`);
+      assert.deepEqual(Array.from(t.dataSync()), expected[i]!.values, `gather ${i}: values`);
+    });
+    tf.dispose(actual);
+    assert.equal(tf.memory().numTensors, before, 'gather: leaked tensors');
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore, 'gather: leaked wasm buffers');
+  });
+
+  it('gather rejects an out-of-range index, naming it, without leaking', async () => {
+    await initBackend('wasm');
+    const buffersBefore = tf.engine().backend.numDataIds();
+    assert.throws(
+      () => tf.tidy(() => tf.gather(tf.zeros([5, 16]), tf.tensor1d([0, 5], 'int32'))),
+      /GatherV2: index 1 is 5, expected a value in \[0, 4\]/,
+    );
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+  });
+
+  it('gather gradient on rows of 4k floats (the SIMD scatter-add) matches cpu', async () => {
+    const rng = new Rng(22);
+    const params = randomArray(rng, 12 * 64);
+    const ids = Array.from({ length: 40 }, (_, i) => (i * 7) % 11); // repeats; row 11 never used
+    const rv = randomArray(rng, 40 * 64);
+    await compareBackends('gather grad simd', () => {
+      const p = tf.tensor2d(params, [12, 64]);
+      const r = tf.tensor2d(rv, [40, 64]);
+      const [dp] = tf.grads((q: Tensor) =>
+        tf.sum(tf.mul(tf.gather(q, tf.tensor1d(ids, 'int32')), r)),
+      )([p]);
+      // Out-of-range ids (dropped) take the JS loop: same result as cpu either way.
+      const dropped = tf.unsortedSegmentSum(r, tf.tensor1d([...ids.slice(0, 39), 12], 'int32'), 12);
+      return [dp!, dropped];
     });
   });
 

@@ -6,6 +6,7 @@
  * - Conv2DBackpropInput: upstream is naive C; XNNPACK conv or matmul + col2im.
  * - BatchMatMul: upstream uses XNNPACK only untransposed with batch 1; here always.
  * - UnsortedSegmentSum: missing upstream; the gradient of gather.
+ * - GatherV2: upstream converts every element's offset through a heap-allocated coordinate vector.
  * - Slice, SplitV, Unpack: upstream copies the whole input out of the heap for every piece.
  * - Transpose: for (batched) 2-D patterns a tiled copy beats upstream's strided loop (≤2×).
  */
@@ -19,12 +20,14 @@ import { setStockKernel } from './heap.js';
 import { sliceKernel, splitVKernel, unpackKernel } from './slice.js';
 import { transposeKernel } from './transpose.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
+import { gatherV2Kernel } from './gather.js';
 
 const KERNELS: readonly [string, KernelFunc][] = [
   ['BatchMatMul', batchMatMulKernel as unknown as KernelFunc],
   ['Conv2DBackpropFilter', conv2dBackpropFilterKernel as unknown as KernelFunc],
   ['Conv2DBackpropInput', conv2dBackpropInputKernel as unknown as KernelFunc],
   ['UnsortedSegmentSum', unsortedSegmentSumKernel as unknown as KernelFunc],
+  ['GatherV2', gatherV2Kernel as unknown as KernelFunc],
   ['Slice', sliceKernel as unknown as KernelFunc],
   ['SplitV', splitVKernel as unknown as KernelFunc],
   ['Unpack', unpackKernel as unknown as KernelFunc],

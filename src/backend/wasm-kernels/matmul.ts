@@ -11,6 +11,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { ShapeError } from '../../errors.js';
+import { smallBatchedProduct } from './small-matmul.js';
 import {
   asWasm,
   disposeView,
@@ -29,8 +30,9 @@ type CBatchMatMul = (...args: unknown[]) => void;
 
 /**
  * Below this many multiply-adds per batch, creating an XNNPACK operator (it packs the right
- * operand, ~0.1 ms) costs more than the product, so same-batch tiny products stay on the stock
- * scalar loop, which handles transposes in place. Measured: [128,10,64]x[128,64,1] 0.4 ms stock
+ * operand, ~0.1 ms) costs more than the product, so same-batch tiny products run on our SIMD
+ * loops (small-matmul.ts) or, for layouts those do not cover, the stock scalar loop; both handle
+ * transposes in place. Measured: [128,10,64]x[128,64,1] 0.4 ms stock
  * vs 10 ms per-batch XNNPACK; [12,64,64]x[12,64,10] 0.9 ms stock vs 0.3 ms XNNPACK.
  */
 const SMALL_PRODUCT_MACS = 16384;
@@ -156,8 +158,14 @@ export function wasmBatchMatMul(
     return stock(backend, a, b, transposeA, transposeB);
   }
   const sameBatch = aDims.length === bDims.length && aDims.every((d, i) => d === bDims[i]);
-  if (sameBatch && M * K * N < SMALL_PRODUCT_MACS)
-    return stock(backend, a, b, transposeA, transposeB);
+  if (sameBatch && M * K * N < SMALL_PRODUCT_MACS) {
+    // The InfoNCE scores: many tiny products, on our SIMD loops where their layout allows.
+    const product = smallBatchedProduct(backend, a, b, bOut, M, K, N, transposeA, transposeB); // [bOut, M, N]
+    if (!product) return stock(backend, a, b, transposeA, transposeB);
+    const out = reshape(backend, product, outShape); // [...outDims, M, N]
+    release(backend, product);
+    return out;
+  }
   if (!transposeA && !transposeB && bA === 1 && bB === 1) {
     // Exactly the stock fast path; it also caches the packed weights on b's id across calls.
     return stock(backend, a, b, false, false);
