@@ -42,6 +42,7 @@ function normal(shape: number[]): Tensor {
 }
 
 async function time(step: () => void): Promise<number[]> {
+  lastStep = step;
   for (let i = 0; i < warmup; i++) step();
   const out: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -89,6 +90,8 @@ function audioFlops(
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let stepTimes: number[] = [];
+/** One more step after the timed ones, under tf.profile: the peak of tf.memory().numBytes. */
+let lastStep: () => void = () => {};
 let flops = 0;
 let extra: Record<string, unknown> = {};
 let stepFactor = 3;
@@ -167,6 +170,9 @@ if (workload.startsWith('audio-') || workload === 'inference') {
 }
 
 const med = median(stepTimes);
+// Peak RSS before the profiled step, whose kernel records would add to it.
+const peakRssMib = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+const peakTensorMib = (await tf.profile(lastStep)).peakBytes / 2 ** 20;
 console.log(
   JSON.stringify({
     side: 'typescript',
@@ -179,6 +185,7 @@ console.log(
     median_s: med,
     step_s: stepTimes,
     gflop_per_s: flops > 0 ? (stepFactor * flops) / 1e9 / med : null,
-    peak_rss_mib: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    peak_rss_mib: peakRssMib,
+    peak_tensor_mib: peakTensorMib,
   }),
 );
