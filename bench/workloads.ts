@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/backend/select.js';
 import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
+import { peakTensorBytes } from '../src/backend/peak-memory.js';
 import { encoderLengths, resolveAudioConfig } from '../src/audio/config.js';
 import { AudioGimModel } from '../src/audio/model.js';
 import { Adam } from '../src/nn/adam.js';
@@ -90,7 +91,7 @@ function audioFlops(
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let stepTimes: number[] = [];
-/** One more step after the timed ones, under tf.profile: the peak of tf.memory().numBytes. */
+/** One more step after the timed ones, for its peak tensor bytes (src/backend/peak-memory.ts). */
 let lastStep: () => void = () => {};
 let flops = 0;
 let extra: Record<string, unknown> = {};
@@ -172,7 +173,7 @@ if (workload.startsWith('audio-') || workload === 'inference') {
 const med = median(stepTimes);
 // Peak RSS before the profiled step, whose kernel records would add to it.
 const peakRssMib = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-const peakTensorMib = (await tf.profile(lastStep)).peakBytes / 2 ** 20;
+const peakTensor = await peakTensorBytes(lastStep);
 console.log(
   JSON.stringify({
     side: 'typescript',
@@ -186,6 +187,7 @@ console.log(
     step_s: stepTimes,
     gflop_per_s: flops > 0 ? (stepFactor * flops) / 1e9 / med : null,
     peak_rss_mib: peakRssMib,
-    peak_tensor_mib: peakTensorMib,
+    peak_tensor_mib: peakTensor.peakBytes / 2 ** 20,
+    peak_tensor_counts: peakTensor.counts,
   }),
 );
