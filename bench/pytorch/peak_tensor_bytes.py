@@ -3,14 +3,15 @@ torch.cuda.max_memory_allocated (PyTorch 1.13 keeps no such statistic for the CP
 
 Bytes live at the start (every tensor the garbage collector can see, parameters' gradients and
 optimizer state included, each storage counted once) plus the highest running sum of the
-profiler's allocation records during the call. It measures the same thing as TF.js's
-tf.profile(...).peakBytes on the TypeScript side: tensor data only, no allocator slack, no
-oneDNN scratch.
+profiler's allocation records during the call. It measures the same thing as the TypeScript
+side's distinct-buffer peak: tensor data only, no allocator slack, no oneDNN scratch.
 """
 import gc
 
 import torch
-from torch.profiler import ProfilerActivity, profile
+from torch._C._profiler import _ExperimentalConfig
+from torch.autograd import (ProfilerActivity, ProfilerConfig, ProfilerState, _disable_profiler,
+                            _enable_profiler, _prepare_profiler)
 
 
 def live_tensor_bytes():
@@ -31,11 +32,19 @@ def live_tensor_bytes():
 def peak_tensor_bytes(step):
     gc.collect()
     at_start = live_tensor_bytes()
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    # The raw profiler, not torch.profiler.profile: that one matches every allocation record to
+    # every operator on exit (quadratic; it ran for over 20 minutes on an audio GIM step) and
+    # folds allocations inside an operator into its net usage, which hides transient peaks.
+    config = ProfilerConfig(ProfilerState.KINETO, False, True, False, False, False,
+                            _ExperimentalConfig())
+    activities = {ProfilerActivity.CPU}
+    _prepare_profiler(config, activities)
+    _enable_profiler(config, activities)
+    try:
         step()
-    # The raw allocation (+bytes) and free (-bytes) records, in time order. prof.events() folds
-    # the ones inside an operator into that operator's net usage, which hides transient peaks.
-    records = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    finally:
+        result = _disable_profiler()
+    records = [e for e in result.events() if e.name() == "[memory]"]
     running = peak = 0
     for record in sorted(records, key=lambda e: e.start_us()):
         running += record.nbytes()
