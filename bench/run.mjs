@@ -3,7 +3,8 @@
  * `npm run bench`: the same workloads in this library and in PyTorch (Debian's python3-torch,
  * CPU, same thread count), run one process at a time in alternating order (TS first for even
  * workloads, PyTorch first for odd ones), then a table of median seconds per step, GFLOP/s, the
- * ratio to PyTorch and peak RSS, with an equal-work check (same forward FLOPs). Writes JSON to
+ * ratio to PyTorch, peak RSS and peak tensor bytes (one extra profiled step on each side, after
+ * the peak RSS is read), with an equal-work check (same forward FLOPs). Writes JSON to
  * bench/results/.
  *
  *   npm run bench [-- --workloads audio-gim,infonce --backend native --steps 5 --warmup 2]
@@ -62,10 +63,10 @@ workloads.forEach((workload, i) => {
 });
 
 const fmt = (x, d = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
-const rows = ['| workload | TS backend | TS s/step | PyTorch s/step | ratio (TS/PyTorch) | TS GFLOP/s | PyTorch GFLOP/s | equal work | TS peak RSS MiB | PyTorch peak RSS MiB |', '|---|---|---|---|---|---|---|---|---|---|'];
+const rows = ['| workload | TS backend | TS s/step | PyTorch s/step | ratio (TS/PyTorch) | TS GFLOP/s | PyTorch GFLOP/s | equal work | TS peak RSS MiB | PyTorch peak RSS MiB | TS peak tensor MiB | PyTorch peak tensor MiB |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
 for (const { workload, typescript: t, pytorch: p } of results) {
   const equal = t.fwd_gflop && p.fwd_gflop ? (Math.abs(t.fwd_gflop - p.fwd_gflop) / p.fwd_gflop < 0.01 ? 'yes' : `NO (${fmt(t.fwd_gflop, 2)} vs ${fmt(p.fwd_gflop, 2)} GFLOP)`) : '?';
-  rows.push(`| ${workload} | ${t.backend ?? (t.error ? `error: ${t.error.slice(0, 60)}` : '?')} | ${fmt(t.median_s)} | ${p.error ? `error: ${p.error.slice(0, 60)}` : fmt(p.median_s)} | ${fmt(t.median_s / p.median_s, 2)} | ${fmt(t.gflop_per_s, 1)} | ${fmt(p.gflop_per_s, 1)} | ${equal} | ${fmt(t.peak_rss_mib, 0)} | ${fmt(p.peak_rss_mib, 0)} |`);
+  rows.push(`| ${workload} | ${t.backend ?? (t.error ? `error: ${t.error.slice(0, 60)}` : '?')} | ${fmt(t.median_s)} | ${p.error ? `error: ${p.error.slice(0, 60)}` : fmt(p.median_s)} | ${fmt(t.median_s / p.median_s, 2)} | ${fmt(t.gflop_per_s, 1)} | ${fmt(p.gflop_per_s, 1)} | ${equal} | ${fmt(t.peak_rss_mib, 0)} | ${fmt(p.peak_rss_mib, 0)} | ${fmt(t.peak_tensor_mib, 0)} | ${fmt(p.peak_tensor_mib, 0)} |`);
 }
 // Issue 13's targets: ours/PyTorch time ratios, and our GFLOP/s on the audio GIM step as a
 // fraction of the machine's fp32 peak (the faster side's large sgemm in this same run).

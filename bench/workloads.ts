@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/backend/select.js';
 import { tf, type Tensor } from '../src/backend/tf.js';
 import { Rng } from '../src/backend/random.js';
+import { peakTensorBytes } from '../src/backend/peak-memory.js';
 import { encoderLengths, resolveAudioConfig } from '../src/audio/config.js';
 import { AudioGimModel } from '../src/audio/model.js';
 import { Adam } from '../src/nn/adam.js';
@@ -42,6 +43,7 @@ function normal(shape: number[]): Tensor {
 }
 
 async function time(step: () => void): Promise<number[]> {
+  lastStep = step;
   for (let i = 0; i < warmup; i++) step();
   const out: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -89,6 +91,8 @@ function audioFlops(
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let stepTimes: number[] = [];
+/** One more step after the timed ones, for its peak tensor bytes (src/backend/peak-memory.ts). */
+let lastStep: () => void = () => {};
 let flops = 0;
 let extra: Record<string, unknown> = {};
 let stepFactor = 3;
@@ -177,6 +181,9 @@ if (workload.startsWith('audio-') || workload === 'inference') {
 }
 
 const med = median(stepTimes);
+// Peak RSS before the profiled step, whose kernel records would add to it.
+const peakRssMib = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+const peakTensor = await peakTensorBytes(lastStep);
 console.log(
   JSON.stringify({
     side: 'typescript',
@@ -189,6 +196,8 @@ console.log(
     median_s: med,
     step_s: stepTimes,
     gflop_per_s: flops > 0 ? (stepFactor * flops) / 1e9 / med : null,
-    peak_rss_mib: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    peak_rss_mib: peakRssMib,
+    peak_tensor_mib: peakTensor.peakBytes / 2 ** 20,
+    peak_tensor_counts: peakTensor.counts,
   }),
 );

@@ -19,6 +19,7 @@ import time
 import numpy as np
 import torch
 
+from peak_tensor_bytes import peak_tensor_bytes
 import audio_models as am
 import vision_models as vm
 from flops import vision_forward_flops
@@ -174,6 +175,9 @@ def run_workload(workload, batch, steps, warmup, lean=False):
 
     load_before = os.getloadavg()[0]
     times, values = timed_steps(step, steps, warmup)
+    # Peak RSS before the profiled step below, whose event records would add to it.
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_tensor = peak_tensor_bytes(step)
     median = statistics.median(times)
     fwd = flops["total"]
     # Training step ~ 3x forward (forward + grads wrt inputs and weights); inference = forward.
@@ -182,7 +186,7 @@ def run_workload(workload, batch, steps, warmup, lean=False):
            "flops_forward": flops, "fwd_gflop": fwd / 1e9, "step_gflop_est": step_flops / 1e9,
            "median_s": median, "step_s": times, "gflop_per_s": step_flops / 1e9 / median,
            "losses_first_step": values[0], "losses_last_step": values[-1],
-           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "peak_rss_mib": peak_rss_mib, "peak_tensor_mib": peak_tensor / 2 ** 20,
            "torch": torch.__version__, "seed": SEED, "warmup": warmup, "steps": steps,
            # The 1-minute load average before and after: the timings are only as quiet as the host.
            "loadavg_1m": [load_before, os.getloadavg()[0]], "cpus": os.cpu_count()}

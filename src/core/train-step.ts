@@ -3,6 +3,7 @@
  */
 import { tf, type Tensor, type Scalar } from '../backend/tf.js';
 import type { Rng } from '../backend/random.js';
+import { leanVariableGrads } from '../backend/lean-grads.js';
 import type { Adam } from '../nn/adam.js';
 import type { Module } from '../nn/module.js';
 
@@ -66,7 +67,7 @@ export function trainModuleStep(
   let z: Tensor | null = null;
   let accuracy: Scalar | null = null;
   let dead: Scalar | null = null;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = leanVariableGrads(() => {
     const out = module.forwardWithLoss(input, rng);
     // A GRU-only module passes its input through as z; clone (shares data) so the caller owns z.
     z = tf.keep(out.z === input ? tf.clone(input) : out.z);

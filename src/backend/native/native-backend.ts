@@ -24,7 +24,10 @@ const MAX_POOLED_BYTES = 1 << 30;
 export class NativeBackend extends MathBackendCPU {
   private readonly ours = new WeakSet<ArrayBufferLike>();
   private readonly escaped = new WeakSet<ArrayBufferLike>();
+  /** Live tensors per ArrayBuffer, every buffer (views made with `subarray` share one). */
   private readonly liveRefs = new Map<ArrayBufferLike, number>();
+  private liveBytes = 0;
+  private peakBytes = 0;
   private readonly idle = new Map<number, Float32Array[]>();
   private idleBytes = 0;
 
@@ -45,6 +48,20 @@ export class NativeBackend extends MathBackendCPU {
     const fresh = new Float32Array(length);
     if (length >= MIN_POOLED_LENGTH) this.ours.add(fresh.buffer);
     return fresh;
+  }
+
+  /**
+   * Bytes of the distinct buffers behind live tensors: what the process holds for tensor data,
+   * the analogue of PyTorch's allocated bytes. tf.memory().numBytes counts every tensor, so a
+   * reshape or a tape's saved clone of a buffer counts its bytes again.
+   */
+  bufferBytes(): { live: number; peak: number } {
+    return { live: this.liveBytes, peak: this.peakBytes };
+  }
+
+  /** Starts a new peak from the bytes live now. */
+  resetPeakBufferBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** Arrays held idle in the pool (for tests). */
@@ -94,12 +111,16 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   private retain(values: Values): void {
-    if (!ArrayBuffer.isView(values) || !this.ours.has(values.buffer)) return;
-    this.liveRefs.set(values.buffer, (this.liveRefs.get(values.buffer) ?? 0) + 1);
+    if (!ArrayBuffer.isView(values)) return;
+    const refs = this.liveRefs.get(values.buffer) ?? 0;
+    this.liveRefs.set(values.buffer, refs + 1);
+    if (refs > 0) return;
+    this.liveBytes += values.buffer.byteLength;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
   }
 
   private release(values: Values): void {
-    if (!ArrayBuffer.isView(values) || !this.ours.has(values.buffer)) return;
+    if (!ArrayBuffer.isView(values)) return;
     const buffer = values.buffer;
     const left = (this.liveRefs.get(buffer) ?? 1) - 1;
     if (left > 0) {
@@ -107,6 +128,8 @@ export class NativeBackend extends MathBackendCPU {
       return;
     }
     this.liveRefs.delete(buffer);
+    this.liveBytes -= buffer.byteLength;
+    if (!this.ours.has(buffer)) return;
     if (this.escaped.has(buffer) || this.idleBytes + buffer.byteLength > MAX_POOLED_BYTES) return;
     const whole = new Float32Array(buffer);
     const list = this.idle.get(whole.length);
