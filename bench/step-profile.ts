@@ -8,6 +8,7 @@
  * A kernel called from inside another (reduce's transpose) is counted in both; the "step" line
  * is the whole step, so the JS outside kernels (tape, tidy, dispose) is step minus the kernels.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../src/backend/select.js';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
     // Kernels to unregister first (an A/B of a fused kernel: GimAdamUpdate), comma-separated.
     without: { type: 'string', default: '' },
+    // Kernels to split by input shapes and transpose attributes (BatchMatMul), comma-separated.
+    detail: { type: 'string', default: '' },
   },
 });
 const backend = await initBackend(values.backend as BackendName);
@@ -83,6 +86,7 @@ interface Tally {
 }
 const tallies = new Map<string, Tally>();
 let recording = false;
+const detail = new Set(values.detail!.split(',').filter(Boolean));
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -94,11 +98,18 @@ for (const k of tf.getKernelsForBackend(backend.name)) {
     const c0 = cpuMs(),
       w0 = performance.now();
     const out = inner(args);
-    const t = tallies.get(k.kernelName) ?? { calls: 0, cpuMs: 0, wallMs: 0 };
+    const key = detail.has(k.kernelName)
+      ? `${k.kernelName} ${Object.values(args.inputs)
+          .map((t) => `[${t!.shape.join(',')}]`)
+          .join(
+            'x',
+          )}${args.attrs?.['transposeA'] ? ' tA' : ''}${args.attrs?.['transposeB'] ? ' tB' : ''}`
+      : k.kernelName;
+    const t = tallies.get(key) ?? { calls: 0, cpuMs: 0, wallMs: 0 };
     t.calls += 1;
     t.cpuMs += cpuMs() - c0;
     t.wallMs += performance.now() - w0;
-    tallies.set(k.kernelName, t);
+    tallies.set(key, t);
     return out;
   }) as KernelFunc;
   tf.unregisterKernel(k.kernelName, backend.name);
@@ -126,17 +137,19 @@ const rows = [...tallies.entries()]
 const kernelCpu = rows.reduce((s, r) => s + r.cpu_ms, 0);
 console.log(
   `${workload} on ${backend.name}: step cpu ${stepCpu.toFixed(0)} ms, wall ${stepWall.toFixed(0)} ms; ` +
-    `kernels cpu ${kernelCpu.toFixed(0)} ms; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
+    `kernels cpu ${kernelCpu.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`,
 );
 for (const r of rows.slice(0, Number(values.top))) {
   console.log(
-    `${r.kernel.padEnd(28)} ${String(r.calls).padStart(6)} calls ${r.cpu_ms.toFixed(1).padStart(8)} ms cpu ${((100 * r.cpu_ms) / stepCpu).toFixed(1).padStart(5)} % ${r.wall_ms.toFixed(1).padStart(8)} ms wall`,
+    `${r.kernel.padEnd(44)} ${String(r.calls).padStart(6)} calls ${r.cpu_ms.toFixed(1).padStart(8)} ms cpu ${((100 * r.cpu_ms) / stepCpu).toFixed(1).padStart(5)} % ${r.wall_ms.toFixed(1).padStart(8)} ms wall`,
   );
 }
 console.log(
   JSON.stringify({
     workload,
     backend: backend.name,
+    without: values.without,
+    load: loadavg(),
     step_cpu_ms: stepCpu,
     step_wall_ms: stepWall,
     kernels: rows,

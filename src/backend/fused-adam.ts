@@ -1,6 +1,6 @@
 /**
  * Adam's per-parameter update as one TF.js kernel, for backends that register it (today only
- * `native`: src/backend/native/kernels-optim.ts over native/adam.cc). src/nn/adam.ts runs the
+ * `native`: src/backend/native/kernels-fused.ts over native/adam.cc). src/nn/adam.ts runs the
  * same formula as TF.js ops on other backends; the kernel gives the same floats, op for op.
  */
 import { ShapeError } from '../errors.js';

@@ -41,6 +41,8 @@ export interface NativeAddon {
     outShape: number[],
   ): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
+  /** ReLU's gradient dy * step(x) in one pass (native/elementwise.cc). */
+  reluGrad(dy: F32, x: F32, out: F32): void;
   /** Reduces the middle axis of an [m, k, n] view. */
   reduce(op: number, x: F32, out: F32, m: number, k: number, n: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number): void;
