@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gim::InitReduce(env, exports);
   gim::InitCopy(env, exports);
   gim::InitGru(env, exports);
+  gim::InitAdam(env, exports);
   return exports;
 }
 

@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "gim_native",
-      "sources": ["addon.cc", "conv.cc", "gemm.cc", "elementwise.cc", "reduce.cc", "copy.cc", "gru.cc"],
+      "sources": ["addon.cc", "conv.cc", "gemm.cc", "elementwise.cc", "reduce.cc", "copy.cc", "gru.cc", "adam.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

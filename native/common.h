@@ -51,5 +51,6 @@ void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitReduce(Napi::Env env, Napi::Object exports);
 void InitCopy(Napi::Env env, Napi::Object exports);
 void InitGru(Napi::Env env, Napi::Object exports);
+void InitAdam(Napi::Env env, Napi::Object exports);
 
 }  // namespace gim

@@ -178,9 +178,36 @@ Napi::Value UnaryFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ReLU's gradient dy * step(x) as one pass: TF.js runs Step then Multiply, each a full pass with
+// a fresh output array the size of the activation. The same arithmetic, so the same floats
+// (NaN inputs included: step(NaN) is NaN).
+GIM_DISPATCH void ReluGradRange(const float* dy, const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    const float step = v != v ? v : (v > 0 ? 1.0f : 0.0f);
+    out[i] = dy[i] * step;
+  }
+}
+
+// reluGrad(dy, x, out)
+Napi::Value ReluGradFn(const Napi::CallbackInfo& info) {
+  const float* dy = F32(info[0]);
+  const float* x = F32(info[1]);
+  float* out = F32(info[2]);
+  const int64_t n = static_cast<int64_t>(F32Len(info[2]));
+#pragma omp parallel if (n >= kParallelMin)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+    ReluGradRange(dy + lo, x + lo, out + lo, hi - lo);
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGradFn));
   exports.Set("binary", Napi::Function::New(env, BinaryFn));
   exports.Set("unary", Napi::Function::New(env, UnaryFn));
 }

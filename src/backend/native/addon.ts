@@ -41,6 +41,8 @@ export interface NativeAddon {
     outShape: number[],
   ): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
+  /** ReLU's gradient dy * step(x) in one pass (native/elementwise.cc). */
+  reluGrad(dy: F32, x: F32, out: F32): void;
   /** Reduces the middle axis of an [m, k, n] view. */
   reduce(op: number, x: F32, out: F32, m: number, k: number, n: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number): void;
@@ -100,6 +102,20 @@ export interface NativeAddon {
   ): void;
   /** oneDNN GRU primitives (forward or backward) created since load; a cached shape adds none. */
   gruPrimitivesCreated(): number;
+  /**
+   * One Adam update (native/adam.cc) into pOut, mOut, vOut. consts: beta1, 1 - beta1, beta2,
+   * 1 - beta2, sqrt(1 - beta2^t), epsilon, lr / (1 - beta1^t).
+   */
+  adamUpdate(
+    p: F32,
+    m: F32,
+    v: F32,
+    g: F32,
+    pOut: F32,
+    mOut: F32,
+    vOut: F32,
+    consts: number[],
+  ): void;
 }
 
 /** Where the addon is looked for: `GIM_NATIVE_ADDON` if set, else the node-gyp output in the package. */

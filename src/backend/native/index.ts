@@ -14,6 +14,7 @@ import { NativeBackend } from './native-backend.js';
 import { registerGruKernels } from './kernels-gru.js';
 import { registerLinalgKernels } from './kernels-linalg.js';
 import { registerMathKernels } from './kernels-math.js';
+import { registerFusedKernels } from './kernels-fused.js';
 import { registerShapeKernels } from './kernels-shape.js';
 
 export type NativeStatus =
@@ -72,4 +73,5 @@ function register(addon: NativeAddon): void {
   registerMathKernels(addon);
   registerShapeKernels(addon);
   registerGruKernels(addon);
+  registerFusedKernels(addon);
 }
