@@ -40,7 +40,7 @@ function main() {
   if (missing.length > 0) {
     return say(
       `native backend not built (missing ${missing.join(', ')}): gim runs on the slower wasm backend; ` +
-        'for the native one (the demo took 11 min instead of 37 min on 2 cores, docs/results.md) run `apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`',
+        'for the native one (it trains several times faster; docs/benchmarks.md) run `apt-get install libdnnl-dev libopenblas-dev`, then `npm rebuild`',
     );
   }
   try {
